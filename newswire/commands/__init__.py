@@ -1,0 +1,13 @@
+"""Subcommands of the ``newswire`` CLI: one module each, found automatically.
+
+A module here defines ``register(subparsers)``, which adds its parser and sets
+``func`` (a callable taking the parsed ``argparse.Namespace`` and returning an exit code).
+"""
+
+from __future__ import annotations
+
+#: Exit codes shared by every command.
+EXIT_OK = 0
+EXIT_FAILURE = 1  # the work failed (details on stderr)
+EXIT_USAGE = 2  # bad arguments or input the command cannot use
+EXIT_UNAVAILABLE = 69  # a service the command needs (Kafka) could not be reached (sysexits EX_UNAVAILABLE)

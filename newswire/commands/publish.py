@@ -1,0 +1,74 @@
+"""``newswire publish FILE... [--story ID] [--bootstrap HOST:PORT]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from aiokafka.errors import KafkaConnectionError, KafkaError
+
+from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
+from newswire.producers.kafka import Publisher, PublishError
+from newswire.producers.markdown import ParseError, parse_markdown
+from newswire.settings import KafkaSettings
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("publish", help="publish a live-blog page, feed or NDJSON file to Kafka",
+                       description="Publish every entry of each FILE to newswire.entries.raw, oldest first. "
+                                   "Entries keep stable ids, so publishing again adds nothing and an edited "
+                                   "entry becomes an update.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="live-blog page (Markdown or HTML), RSS/Atom feed, or NDJSON")
+    p.add_argument("--story", help="story id (default: the file name without extension)")
+    p.add_argument("--bootstrap", help="Kafka bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+    p.set_defaults(func=run)
+
+
+def story_from_path(path: Path) -> str:
+    stem = "".join(c if c.isalnum() or c in "-._" else "-" for c in path.stem).strip("-.") or "story"
+    return stem[:200]
+
+
+def run(args: argparse.Namespace) -> int:
+    bootstrap = args.bootstrap or KafkaSettings().bootstrap
+    batches = []
+    for name in args.files:
+        path = Path(name)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                print(f"newswire publish: {name}: larger than {MAX_FILE_BYTES // 2**20} MiB", file=sys.stderr)
+                return EXIT_USAGE
+            text = path.read_bytes().decode("utf-8")
+        except OSError as exc:
+            print(f"newswire publish: {name}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except UnicodeDecodeError as exc:
+            print(f"newswire publish: {name}: not UTF-8 text (byte {exc.start})", file=sys.stderr)
+            return EXIT_USAGE
+        story = args.story or story_from_path(path)
+        try:
+            page = parse_markdown(text, story)
+        except ParseError as exc:
+            print(f"newswire publish: {name}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        batches.append((name, story, page.entries))
+    try:
+        return asyncio.run(_publish(bootstrap, batches))
+    except (KafkaConnectionError, PublishError) as exc:
+        print(f"newswire publish: Kafka at {bootstrap} is not reachable: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except KafkaError as exc:
+        print(f"newswire publish: {exc!r}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+async def _publish(bootstrap: str, batches: list) -> int:  # type: ignore[type-arg]
+    async with Publisher(bootstrap, source="newswire-publish") as publisher:
+        for name, story, entries in batches:
+            await publisher.publish_many(story, entries)
+            print(f"{name}: published {len(entries)} entries to story {story}", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,67 @@
+"""Typed settings, read once at the edge from environment variables (and overridden by CLI flags).
+
+Every variable is documented in README.md ("Settings").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+__all__ = ["SettingsError", "env_str", "env_int", "env_float", "env_bool", "KafkaSettings"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected an integer") from None
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name}={value}: must be at least {minimum}")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a number") from None
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    low = raw.strip().lower()
+    if low in ("1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r}: expected true or false")
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """How every service reaches Kafka."""
+
+    bootstrap: str = field(default_factory=lambda: env_str("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+    partitions: int = field(default_factory=lambda: env_int("NEWSWIRE_PARTITIONS", 4, minimum=1))
+    replication: int = field(default_factory=lambda: env_int("NEWSWIRE_REPLICATION", 1, minimum=1))
+    #: Tansu answers a fetch only when this wait runs out, so it bounds latency on the embedded broker.
+    fetch_max_wait_ms: int = field(default_factory=lambda: env_int("NEWSWIRE_FETCH_MAX_WAIT_MS", 10, minimum=0))
+    #: Idempotent producer: only brokers that support InitProducerId (Apache Kafka, not Tansu).
+    idempotence: bool = field(default_factory=lambda: env_bool("NEWSWIRE_KAFKA_IDEMPOTENCE", False))

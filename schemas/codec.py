@@ -1,0 +1,102 @@
+"""orjson encode/decode for the event model, raising one :class:`SchemaError` for any bad input."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from .model import DeadLetter, Entry, RawEvent
+
+__all__ = ["SchemaError", "encode", "decode", "decode_raw", "decode_entry", "decode_dead_letter", "error_paths"]
+
+M = TypeVar("M", bound=BaseModel)
+
+#: Deeper JSON than this is refused before parsing into models (a live-blog entry is shallow).
+MAX_DEPTH = 32
+
+
+class SchemaError(ValueError):
+    """Bytes that are not a valid event: not UTF-8, not JSON, or not the schema.
+
+    ``errors`` lists ``(field path, message)`` pairs, e.g. ``("entry.published_at", "Input should be…")``.
+    """
+
+    def __init__(self, message: str, errors: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+def encode(event: BaseModel) -> bytes:
+    """Serialise a model to compact JSON bytes, dropping nothing (None fields included)."""
+    return orjson.dumps(event.model_dump(mode="json"))
+
+
+def error_paths(exc: ValidationError) -> list[tuple[str, str]]:
+    """Field paths and messages of a pydantic error, with paths as dotted strings (``embeds.0.text``)."""
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"]) or "(root)"
+        out.append((path, err["msg"]))
+    return out
+
+
+def _depth(obj: Any, limit: int) -> int:
+    stack = [(obj, 1)]
+    deepest = 0
+    while stack:
+        item, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, d + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, d + 1) for v in item)
+    return deepest
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON (bytes must be UTF-8), raising SchemaError with a readable reason."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        try:
+            bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SchemaError(f"invalid UTF-8 at byte {exc.start}") from None
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise SchemaError(f"malformed JSON: {exc}") from None
+    if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+        raise SchemaError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return obj
+
+
+def validate(model: type[M], obj: Any) -> M:
+    """Build ``model`` from parsed JSON, raising SchemaError with field paths."""
+    if not isinstance(obj, dict):
+        raise SchemaError(f"expected a JSON object, got {type(obj).__name__}")
+    try:
+        return model.model_validate(obj)
+    except ValidationError as exc:
+        errors = error_paths(exc)
+        summary = "; ".join(f"{p}: {m}" for p, m in errors[:5])
+        raise SchemaError(f"schema: {summary}", errors) from None
+
+
+def decode(model: type[M], data: bytes | str) -> M:
+    """Parse and validate bytes as ``model``."""
+    return validate(model, loads(data))
+
+
+def decode_raw(data: bytes | str) -> RawEvent:
+    return decode(RawEvent, data)
+
+
+def decode_entry(data: bytes | str) -> Entry:
+    return decode(Entry, data)
+
+
+def decode_dead_letter(data: bytes | str) -> DeadLetter:
+    return decode(DeadLetter, data)

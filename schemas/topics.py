@@ -1,0 +1,7 @@
+"""Kafka topic names (public contract: downstream services read these)."""
+
+RAW = "newswire.entries.raw"
+ENTRIES = "newswire.entries"
+DLQ = "newswire.entries.dlq"
+
+ALL = (RAW, ENTRIES, DLQ)
