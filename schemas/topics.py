@@ -5,3 +5,7 @@ ENTRIES = "newswire.entries"
 DLQ = "newswire.entries.dlq"
 
 ALL = (RAW, ENTRIES, DLQ)
+
+#: Optional ninjs view of every entry (IPTC News in JSON), written when NEWSWIRE_NINJS_TOPIC=true.
+#: Not in ALL: it exists only where that setting is on.
+NINJS = "newswire.entries.ninjs"
