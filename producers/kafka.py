@@ -21,7 +21,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-
 from newswire.schemas import Op, RawEntry, RawEvent, encode, topics
 
 from .ids import entry_id_for_content
@@ -104,7 +103,8 @@ class Publisher:
         delay = self.retry_backoff
         for attempt in range(self.retries + 1):
             try:
-                await self._producer.send_and_wait(self.topic, value, key=event.story.encode(), headers=headers)
+                await self._producer.send_and_wait(self.topic, value, key=event.story.encode(),
+                                                   headers=headers)
                 return
             except KafkaError as exc:
                 if not getattr(exc, "retriable", False) or attempt == self.retries:
@@ -119,6 +119,7 @@ class Publisher:
         await self.send_event(event)
         return event
 
-    async def publish_many(self, story: str, entries: Sequence[RawEntry], *, op: Op = "create") -> list[RawEvent]:
+    async def publish_many(self, story: str, entries: Sequence[RawEntry], *,
+                           op: Op = "create") -> list[RawEvent]:
         """Publish entries in order (one story, one partition, so Kafka keeps the order)."""
         return [await self.publish(story, entry, op=op) for entry in entries]

@@ -1,0 +1,80 @@
+"""Fixtures of the producer integration tests: one embedded broker for the session, a raw-topic reader."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from newswire.schemas import RawEvent, decode_raw, topics
+
+from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
+
+#: The one time unit of these tests (seconds); raise it on a slow machine.
+TIMEOUT = float(os.environ.get("NEWSWIRE_TEST_TIMEOUT", "15"))
+
+
+@pytest.fixture(scope="session")
+def wait_timeout() -> float:
+    """The one time unit of these tests, in seconds (NEWSWIRE_TEST_TIMEOUT)."""
+    return TIMEOUT
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[str]:
+    """Bootstrap address of an embedded Tansu broker with the raw topic (or $KAFKA_BOOTSTRAP_SERVERS)."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        asyncio.run(ensure_topics(external, [topics.RAW], partitions=1))
+        yield external
+        return
+    embedded = EmbeddedBroker()
+    embedded.spawn()
+    try:
+        asyncio.run(wait_for_metadata(embedded.bootstrap, TIMEOUT * 2))
+        asyncio.run(ensure_topics(embedded.bootstrap, [topics.RAW], partitions=1))
+        yield embedded.bootstrap
+    finally:
+        embedded.stop()
+
+
+class RawReader:
+    """Reads ``newswire.entries.raw`` from the end it had when created: what a test published next."""
+
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        self.consumer = consumer
+
+    async def read(self, count: int) -> list[tuple[RawEvent, dict[str, bytes], bytes]]:
+        """The next ``count`` records as (event, headers, key); fails after TIMEOUT."""
+        out: list[tuple[RawEvent, dict[str, bytes], bytes]] = []
+        async with asyncio.timeout(TIMEOUT):
+            while len(out) < count:
+                batches = await self.consumer.getmany(timeout_ms=200)
+                for records in batches.values():
+                    for r in records:
+                        out.append((decode_raw(r.value), dict(r.headers), r.key))
+        return out
+
+    async def nothing_more(self, within: float = 1.0) -> bool:
+        """True when no record arrives within ``within`` seconds."""
+        batches = await self.consumer.getmany(timeout_ms=int(within * 1000))
+        return not any(batches.values())
+
+
+@pytest.fixture
+async def raw_reader(broker: str) -> AsyncIterator[RawReader]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker, fetch_max_wait_ms=10, enable_auto_commit=False,
+                                auto_offset_reset="latest")
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads the metadata
+        partitions = [TopicPartition(topics.RAW, p) for p in consumer.partitions_for_topic(topics.RAW) or {0}]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        for tp in partitions:
+            await consumer.position(tp)
+        yield RawReader(consumer)
+    finally:
+        await consumer.stop()
