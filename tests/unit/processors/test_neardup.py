@@ -1,0 +1,109 @@
+"""Near-duplicate detection across ids and sources."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from newswire.processors.neardup import THRESHOLD, canonical_text, check, signature, similarity
+
+PAIRS = Path(__file__).parents[2] / "data" / "neardup" / "pairs.jsonl"
+KIRBY = (
+    "The US State Department has not yet assessed reports of Moscow's decision to withdraw Russia's air "
+    "group from Syria, according to the department's spokesperson John Kirby."
+)
+
+
+def _pairs() -> list[dict[str, object]]:
+    return [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_canonical_text_drops_labels_links_and_punctuation() -> None:
+    """Update labels, links, punctuation and case do not count."""
+    text = "UPDATE 2: BREAKING — Putin orders withdrawal!! https://on.rt.com/76wy?utm_source=x"
+    assert canonical_text(text) == "putin orders withdrawal"
+
+
+def test_labelled_pairs_are_classified_correctly() -> None:
+    """Every labelled pair, including posts that share a link, is on the right side of the threshold."""
+    scored = [(pair, similarity(signature(str(pair["a"])), signature(str(pair["b"])))) for pair in _pairs()]
+    wrong = [(pair["why"], score) for pair, score in scored if (score >= THRESHOLD) != pair["duplicate"]]
+    assert wrong == []
+
+
+def test_check_reports_the_kept_entry_for_a_duplicate() -> None:
+    """A re-post under another id returns the first id and is not remembered."""
+    kept, state = check(None, "page-1", KIRBY)
+    assert kept is None
+    kept, after = check(state, "rss-9", "Update: " + KIRBY.replace("'", "’") + " https://t.co/x")
+    assert kept == "page-1"
+    assert after["ids"] == ["page-1"]
+
+
+def test_check_treats_the_same_id_as_an_edit() -> None:
+    """The same id with the same or edited text is never its own duplicate."""
+    _, state = check(None, "a", KIRBY)
+    kept, state = check(state, "a", KIRBY + " He did not take questions.")
+    assert kept is None
+    assert state["ids"] == ["a"]
+
+
+def test_check_keeps_different_posts_sharing_a_link() -> None:
+    """The seed's three posts linking on.rt.com/76wy are all kept."""
+    posts = [
+        "#Moscow will keep its #Hmeymim airbase in #Latakia province - #Putin http://on.rt.com/76wy #Russia",
+        "#Putin orders start of Russian military #withdrawal from #Syria, says 'objectives achieved' http://on.rt.com/76wy",
+        "9,000+ sorties, terrorists' key supply routes blocked during Russian op in #Syria http://on.rt.com/76wy",
+    ]
+    state = None
+    for number, post in enumerate(posts):
+        kept, state = check(state, f"p{number}", post)
+        assert kept is None
+    assert state is not None and state["ids"] == ["p0", "p1", "p2"]
+
+
+def test_state_is_json_and_bounded() -> None:
+    """The state survives a JSON round trip and keeps only the newest signatures."""
+    state = None
+    for number in range(12):
+        _, state = check(state, f"e{number}", f"entry {number} about topic {number * 7} with {number}")
+        state = orjson.loads(orjson.dumps(state))
+    assert state is not None and state["ids"] == [f"e{n}" for n in range(12)]
+    _, small = check(state, "new", "something else entirely happened today", max_remembered=3)
+    assert small["ids"] == ["e10", "e11", "new"]
+    assert len(small["signatures"]) == 3
+
+
+def test_check_does_not_modify_the_given_state() -> None:
+    """The caller's state dict is left unchanged."""
+    _, state = check(None, "a", KIRBY)
+    snapshot = orjson.dumps(state)
+    check(state, "b", "another post altogether about the weather")
+    assert orjson.dumps(state) == snapshot
+
+
+def test_state_from_another_scheme_starts_empty() -> None:
+    """Signatures made with another scheme are ignored rather than compared."""
+    kept, state = check({"scheme": "old", "ids": ["x"], "signatures": ["00"]}, "a", KIRBY)
+    assert kept is None and state["ids"] == ["a"]
+
+
+def test_signature_is_stable() -> None:
+    """Signatures are the same across processes (no salted hash)."""
+    assert signature("Putin orders withdrawal")[:16] == signature("putin ORDERS withdrawal.")[:16]
+    assert signature("Putin orders withdrawal")[:16] == "5e3e30ec248c4aae"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "https://on.rt.com/76wy", "!!! ..."])
+def test_text_without_words_is_an_error(text: str) -> None:
+    """A text with nothing to compare raises ValueError."""
+    with pytest.raises(ValueError, match="no words"):
+        check(None, "a", text)
+
+
+def test_max_remembered_must_be_positive() -> None:
+    """A bound below one is refused."""
+    with pytest.raises(ValueError, match="at least 1"):
+        check(None, "a", KIRBY, max_remembered=0)
