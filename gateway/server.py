@@ -1,0 +1,495 @@
+"""The gateway's I/O: Kafka in, websocket / SSE / HTTP out, all on one port (aiohttp).
+
+The protocol decisions live in :mod:`newswire.gateway.protocol`; this module only moves bytes.
+Entry messages bypass per-client encoding: a channel's batch is framed once as websocket frames
+(server frames are unmasked, so the bytes are the same for every client) and written straight to
+each subscriber's transport, one write per client per coalescing window. A client whose unsent
+bytes pass ``max_buffer_bytes`` is closed with code 4008; nobody else waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import struct
+import time
+from importlib import resources
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+from newswire.schemas import topics
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from newswire.broker import ensure_topics
+from newswire.settings import KafkaSettings
+
+from .metrics import GatewayMetrics
+from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
+from .settings import GatewaySettings
+
+__all__ = ["GatewayServer", "ws_frames"]
+
+log = logging.getLogger("newswire.gateway")
+
+CLOSE_REASONS = {1003: "binary", 4000: "idle", 4001: "token_expired", 4008: "slow", 4029: "flood"}
+
+
+def ws_frames(payloads: list[bytes]) -> bytes:
+    """Unmasked websocket text frames for ``payloads``, concatenated (what a server writes)."""
+    parts: list[bytes] = []
+    for payload in payloads:
+        n = len(payload)
+        if n < 126:
+            parts.append(bytes((0x81, n)))
+        elif n < 65536:
+            parts.append(struct.pack("!BBH", 0x81, 126, n))
+        else:
+            parts.append(struct.pack("!BBQ", 0x81, 127, n))
+        parts.append(payload)
+    return b"".join(parts)
+
+
+class _WsOut:
+    """Output side of a websocket client: raw frames to the transport, or aiohttp when compressed."""
+
+    __slots__ = ("ws", "transport", "compressed", "queue", "task")
+
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport) -> None:
+        self.ws = ws
+        self.transport = transport
+        self.compressed = bool(ws.compress)
+        self.queue: asyncio.Queue[bytes] | None = asyncio.Queue() if self.compressed else None
+        self.task: asyncio.Task[None] | None = (asyncio.get_running_loop().create_task(self._drain())
+                                                if self.compressed else None)
+
+    def write_chunk(self, chunk: bytes, payloads: list[bytes]) -> None:
+        if self.queue is not None:
+            for p in payloads:
+                self.queue.put_nowait(p)
+        elif not self.transport.is_closing():
+            self.transport.write(chunk)
+
+    def buffered(self) -> int:
+        if self.queue is not None:
+            return sum(len(p) for p in self.queue._queue)  # type: ignore[attr-defined]
+        return self.transport.get_write_buffer_size()
+
+    async def _drain(self) -> None:
+        assert self.queue is not None
+        while True:
+            payload = await self.queue.get()
+            await self.ws.send_str(payload.decode())
+
+
+class _SseOut:
+    """Output side of an SSE client: ``id:`` is the seq (story channels) or a ``story=seq,…`` cursor."""
+
+    __slots__ = ("transport", "story_channel", "cursor", "closed")
+
+    def __init__(self, transport: asyncio.Transport, channel: str, cursor: dict[str, int]) -> None:
+        self.transport = transport
+        self.story_channel = channel.startswith("story:")
+        self.cursor = cursor
+        self.closed = asyncio.Event()
+
+    def write_chunk(self, chunk: bytes, payloads: list[bytes]) -> None:
+        if self.transport.is_closing():
+            self.closed.set()
+            return
+        out = []
+        for payload in payloads:
+            msg = orjson.loads(payload)
+            if msg.get("type") == "entry":
+                if self.story_channel:
+                    event_id = str(msg["seq"])
+                else:
+                    self.cursor[msg["entry"]["story"]] = msg["seq"]
+                    event_id = ",".join(f"{k}={v}" for k, v in self.cursor.items())
+                out.append(b"id: " + event_id.encode() + b"\n")
+            out.append(b"data: " + payload + b"\n\n")
+        self.transport.write(b"".join(out))
+
+    def buffered(self) -> int:
+        return self.transport.get_write_buffer_size()
+
+
+def parse_last_event_id(value: str, story_channel: bool) -> int | dict[str, int]:
+    """``Last-Event-ID`` back into a ``since``: an int for story channels, a {story: seq} map otherwise."""
+    if story_channel:
+        return int(value)
+    cursor = {}
+    for part in value.split(","):
+        story, _, seq = part.partition("=")
+        cursor[story] = int(seq)
+    return cursor
+
+
+class GatewayServer:
+    """One gateway process: ``async with GatewayServer(settings) as gw:`` serves until the block ends."""
+
+    def __init__(self, settings: GatewaySettings | None = None) -> None:
+        self.settings = settings or GatewaySettings()
+        self.hub = Hub(self.settings)
+        self.metrics = GatewayMetrics(self.hub)
+        self.loaded = False
+        self.kafka_ok = False
+        self.port = self.settings.port
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._conn_tokens = self.settings.max_new_connections_per_s
+        self._conn_refill = time.monotonic()
+        self._closers: set[asyncio.Task[None]] = set()
+        self._websockets: set[web.WebSocketResponse] = set()
+        #: Last offset read per partition: a reconnect to Kafka continues where it stopped.
+        self.hub_offsets: dict[int, int] = {}
+
+    # ---- lifecycle -------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> GatewayServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/ws", self._ws)
+        app.router.add_get("/sse", self._sse)
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/readyz", self._readyz)
+        app.router.add_get("/metrics", self._metrics)
+        app.router.add_get("/stats", self._stats)
+        app.router.add_get("/", self._index)
+        app.router.add_get("/static/{name}", self._static)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port, reuse_port=True, backlog=4096)
+        await site.start()
+        server = site._server
+        if server is not None and getattr(server, "sockets", None):
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._consume()), loop.create_task(self._housekeeping())]
+        log.info("gateway listening on http://%s:%d (ws /ws, sse /sse)", self.settings.host, self.port)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for ws in list(self._websockets):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=1001, message=b"server shutting down"), 1)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        """Return once history is loaded and Kafka answers (what /readyz reports)."""
+        deadline = time.monotonic() + timeout
+        while not (self.loaded and self.kafka_ok):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gateway not ready within {timeout:.0f} s")
+            await asyncio.sleep(0.02)
+
+    # ---- Kafka -----------------------------------------------------------------------------------------
+
+    async def _consume(self) -> None:
+        """Read ``newswire.entries`` from the beginning forever, restarting the client after errors."""
+        while True:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.settings.bootstrap, group_id=None, enable_auto_commit=False,
+                auto_offset_reset="earliest", fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+                max_partition_fetch_bytes=8 * 1024 * 1024)
+            try:
+                await consumer.start()
+                await self._read(consumer)
+            except asyncio.CancelledError:
+                raise
+            except (KafkaError, OSError) as exc:
+                self.kafka_ok = False
+                log.warning("Kafka at %s: %r; retrying", self.settings.bootstrap, exc)
+            finally:
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+            await asyncio.sleep(1)
+
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+        parts = await self._partitions(consumer)
+        tps = [TopicPartition(topics.ENTRIES, p) for p in sorted(parts)]
+        consumer.assign(tps)
+        positions = {tp: self.hub_offsets.get(tp.partition, -1) + 1 for tp in tps}
+        for tp, offset in positions.items():
+            consumer.seek(tp, offset)
+        end = await consumer.end_offsets(tps)
+        self.kafka_ok = True
+        loaded_at: dict[Any, int] = {tp: off for tp, off in end.items()}
+        self.loaded = self.loaded or all(positions[tp] >= loaded_at[tp] for tp in tps)
+        checked = time.monotonic()
+        while True:
+            batch = await consumer.getmany(timeout_ms=200, max_records=10_000)
+            for tp, messages in batch.items():
+                for message in messages:
+                    self.hub_offsets[tp.partition] = message.offset
+                    try:
+                        self.hub.ingest_bytes(message.value, message.timestamp)
+                    except BadRecord as exc:
+                        log.warning("skipping %s[%d]@%d: %s", tp.topic, tp.partition, message.offset, exc)
+            if batch:
+                self._kick()
+            if not self.loaded and all(self.hub_offsets.get(tp.partition, -1) + 1 >= loaded_at[tp] for tp in tps):
+                self.loaded = True
+                log.info("history loaded: %d stories", len(self.hub.stories))
+            if time.monotonic() - checked > 5:
+                checked = time.monotonic()
+                await asyncio.wait_for(consumer.topics(), 10)  # raises if Kafka went away
+                self.kafka_ok = True
+
+    async def _partitions(self, consumer: AIOKafkaConsumer) -> set[int]:
+        parts = consumer.partitions_for_topic(topics.ENTRIES)
+        if not parts:
+            await consumer.topics()
+            parts = consumer.partitions_for_topic(topics.ENTRIES)
+        if not parts:
+            kafka = KafkaSettings()
+            await ensure_topics(self.settings.bootstrap, [topics.ENTRIES], kafka.partitions, kafka.replication)
+            for _ in range(50):
+                await consumer.topics()
+                parts = consumer.partitions_for_topic(topics.ENTRIES)
+                if parts:
+                    break
+                await asyncio.sleep(0.1)
+        if not parts:
+            raise KafkaError(f"topic {topics.ENTRIES} has no partitions")
+        return set(parts)
+
+    # ---- output ----------------------------------------------------------------------------------------
+
+    def _kick(self) -> None:
+        """Flush within the coalescing window (everything due by then goes out in one write per client)."""
+        if self._flush_handle is None and self.hub.has_pending:
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(self.settings.coalesce_ms / 1000, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        plan = self.hub.flush()
+        limit = self.settings.max_buffer_bytes
+        slow: list[Session] = []
+        deliveries = 0
+        for channel, payloads, records in plan.batches:
+            chunk = ws_frames(payloads)
+            for session in channel.subscribers:
+                out = session.io
+                out.write_chunk(chunk, payloads)
+                if out.buffered() > limit:
+                    slow.append(session)
+            deliveries += len(channel.subscribers) * len(payloads)
+            now_ms = time.time() * 1000
+            for rec in records:
+                self.metrics.latency.observe(max(0.0, (now_ms - rec.kafka_ts) / 1000))
+        if deliveries:
+            self.metrics.deliveries.inc(deliveries)
+        for session in plan.sessions:
+            if session.outbox and session.io is not None:
+                session.io.write_chunk(ws_frames(session.outbox), session.outbox)
+            session.outbox = []
+            if session.close is not None:
+                self._close(session)
+        for session in slow:
+            if session.close is None:
+                self.metrics.slow_client_drops.inc()
+                self.hub.request_close(session, CLOSE_SLOW,
+                                       f"too slow: more than {limit} bytes waiting to be sent")
+                self._close(session)
+                session.outbox = []
+        self._kick()
+
+    def _close(self, session: Session) -> None:
+        """Close a session the protocol gave up on, in its own task (the fan-out never waits for it)."""
+        if session.close is None or getattr(session, "_closing", False) or session.io is None:
+            return
+        session._closing = True  # type: ignore[attr-defined]
+        code, reason = session.close
+        task = asyncio.get_running_loop().create_task(self._close_io(session.io, code, reason))
+        self._closers.add(task)
+        task.add_done_callback(self._closers.discard)
+
+    async def _close_io(self, out: _WsOut | _SseOut, code: int, reason: str) -> None:
+        try:
+            if isinstance(out, _WsOut):
+                await asyncio.wait_for(out.ws.close(code=code, message=reason.encode()), self.settings.close_grace_s)
+            else:
+                out.closed.set()
+        except (TimeoutError, ConnectionError, RuntimeError):
+            pass
+        finally:
+            if out.transport is not None and not out.transport.is_closing():
+                out.transport.abort()
+
+    # ---- HTTP handlers ---------------------------------------------------------------------------------
+
+    def _admit(self, request: web.Request) -> web.Response | None:
+        """Refuse a new connection that breaks a limit, with the status and reason a client can act on."""
+        origin = request.headers.get("Origin")
+        if origin and self.settings.allowed_origins and origin not in self.settings.allowed_origins:
+            self.metrics.refused.labels("origin").inc()
+            return web.Response(status=403, text=f"origin {origin} is not allowed\n")
+        if len(self.hub.sessions) >= self.settings.max_connections:
+            self.metrics.refused.labels("max_connections").inc()
+            return web.Response(status=503, text="too many connections\n", headers={"Retry-After": "5"})
+        now = time.monotonic()
+        rate = self.settings.max_new_connections_per_s
+        self._conn_tokens = min(rate, self._conn_tokens + (now - self._conn_refill) * rate)
+        self._conn_refill = now
+        if self._conn_tokens < 1:
+            self.metrics.refused.labels("rate").inc()
+            return web.Response(status=503, text="too many new connections per second\n",
+                                headers={"Retry-After": "1"})
+        self._conn_tokens -= 1
+        return None
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        refusal = self._admit(request)
+        if refusal is not None:
+            return refusal
+        heartbeat = self.settings.ping_interval_s or None
+        ws = web.WebSocketResponse(max_msg_size=self.settings.max_frame_bytes, heartbeat=heartbeat,
+                                   compress=self.settings.compression, autoping=True)
+        await ws.prepare(request)
+        transport = request.transport
+        assert transport is not None
+        session = self.hub.open_session("ws")
+        session.io = _WsOut(ws, transport)  # type: ignore[arg-type]
+        self._websockets.add(ws)
+        token = request.query.get("token")
+        if token:
+            self.hub.authenticate(session, token)
+            self._kick()
+        reason = "client"
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    self.hub.receive(session, msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    self.hub.reject_binary(session)
+                elif msg.type == WSMsgType.ERROR:
+                    reason = "protocol_error"
+                    break
+                self._kick()
+        finally:
+            if session.close is not None:
+                reason = CLOSE_REASONS.get(session.close[0], "server")
+            elif ws.close_code == 1009:
+                reason = "too_big"
+            elif ws.close_code == 1006 and heartbeat:
+                reason = "ping_timeout" if not transport.is_closing() else reason
+            self.metrics.disconnects.labels(reason).inc()
+            self.hub.close_session(session)
+            self._websockets.discard(ws)
+            out = session.io
+            if isinstance(out, _WsOut) and out.task is not None:
+                out.task.cancel()
+        return ws
+
+    async def _sse(self, request: web.Request) -> web.StreamResponse:
+        refusal = self._admit(request)
+        if refusal is not None:
+            return refusal
+        channel = request.query.get("channel", "")
+        try:
+            parse_channel(channel)
+        except ValueError as exc:
+            return web.Response(status=400, text=f"{exc}\n")
+        story_channel = channel.startswith("story:")
+        since: Any = None
+        raw_since = request.headers.get("Last-Event-ID") or request.query.get("since")
+        if raw_since:
+            try:
+                since = parse_last_event_id(raw_since, story_channel)
+            except ValueError:
+                return web.Response(status=400, text="Last-Event-ID / since is not a cursor this gateway made\n")
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                               "X-Accel-Buffering": "no"})
+        await response.prepare(request)
+        transport = request.transport
+        assert transport is not None
+        session = self.hub.open_session("sse")
+        out = _SseOut(transport, channel, dict(since) if isinstance(since, dict) else {})
+        session.io = out
+        token = request.query.get("token")
+        subscribe: dict[str, Any] = {"type": "subscribe", "channel": channel, "since": since}
+        if token:
+            subscribe["token"] = token
+        self.hub.receive(session, orjson.dumps(subscribe))
+        self._kick()
+        try:
+            while not transport.is_closing() and session.close is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(out.closed.wait(), 1)
+                if out.closed.is_set():
+                    break
+        finally:
+            self.metrics.disconnects.labels("sse").inc()
+            self.hub.close_session(session)
+        return response
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def _readyz(self, request: web.Request) -> web.Response:
+        body = {"history_loaded": self.loaded, "kafka": self.kafka_ok, "stories": len(self.hub.stories)}
+        return web.json_response(body, status=200 if self.loaded and self.kafka_ok else 503)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(self.metrics.registry),
+                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        stories = {name: {"seq": h.latest, "epoch": h.epoch, "held": len(h.records)}
+                   for name, h in self.hub.stories.items()}
+        return web.json_response({"viewers": self.hub.viewers(), "connections": len(self.hub.sessions),
+                                  "stories": stories})
+
+    async def _index(self, request: web.Request) -> web.Response:
+        return self._static_file("index.html")
+
+    async def _static(self, request: web.Request) -> web.Response:
+        return self._static_file(request.match_info["name"])
+
+    def _static_file(self, name: str) -> web.Response:
+        types = {"html": "text/html", "js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
+        kind = types.get(name.rpartition(".")[2])
+        files = resources.files("newswire.gateway") / "static"
+        if kind is None or "/" in name or name.startswith("."):
+            raise web.HTTPNotFound()
+        try:
+            data = (files / name).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            raise web.HTTPNotFound() from None
+        return web.Response(body=data, content_type=kind, charset="utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    # ---- periodic ----------------------------------------------------------------------------------------
+
+    async def _housekeeping(self) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(1)
+            ticks += 1
+            for session in self.hub.housekeeping():
+                self._close(session)
+            if ticks % 15 == 0:  # SSE comments keep proxies from closing a quiet stream
+                for session in list(self.hub.sessions):
+                    out = session.io
+                    if isinstance(out, _SseOut) and not out.transport.is_closing():
+                        out.transport.write(b": keep-alive\n\n")
+            self._kick()

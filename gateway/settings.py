@@ -1,0 +1,76 @@
+"""The gateway's settings: one typed object, read once from ``NEWSWIRE_GATEWAY_*`` (flags override).
+
+Every variable is documented in docs/gateway.md ("Settings").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from newswire.settings import KafkaSettings, SettingsError, env_bool, env_float, env_int, env_str
+
+__all__ = ["GatewaySettings", "SettingsError"]
+
+P = "NEWSWIRE_GATEWAY_"
+
+
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env_str(name, "").split(",") if part.strip())
+
+
+def _positive_float(name: str, default: float) -> float:
+    value = env_float(name, default)
+    if value <= 0:
+        raise SettingsError(f"{name}={value}: must be greater than 0")
+    return value
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """Everything the gateway can be tuned with; defaults suit one newsroom on one machine."""
+
+    host: str = field(default_factory=lambda: env_str(P + "HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: env_int(P + "PORT", 8765, minimum=0))
+    bootstrap: str = field(default_factory=lambda: KafkaSettings().bootstrap)
+    #: Tansu answers a fetch only when this wait runs out: it bounds publish→client latency.
+    fetch_max_wait_ms: int = field(default_factory=lambda: KafkaSettings().fetch_max_wait_ms)
+    workers: int = field(default_factory=lambda: env_int(P + "WORKERS", 1, minimum=1))
+    #: History per story: at most this many entries, none older than the age (whole day's live blog and more).
+    history_max_entries: int = field(
+        default_factory=lambda: env_int(P + "HISTORY_MAX_ENTRIES", 10_000, minimum=1))
+    history_max_age_s: float = field(
+        default_factory=lambda: _positive_float(P + "HISTORY_MAX_AGE_S", 48 * 3600))
+    #: Everything due to one client within this window goes out in one write.
+    coalesce_ms: float = field(default_factory=lambda: env_float(P + "COALESCE_MS", 5.0))
+    #: A client whose unsent output passes this many bytes is closed with code 4008.
+    max_buffer_bytes: int = field(
+        default_factory=lambda: env_int(P + "MAX_BUFFER_BYTES", 1 << 20, minimum=1024))
+    max_frame_bytes: int = field(
+        default_factory=lambda: env_int(P + "MAX_FRAME_BYTES", 64 * 1024, minimum=256))
+    max_channels: int = field(default_factory=lambda: env_int(P + "MAX_CHANNELS", 100, minimum=1))
+    max_connections: int = field(default_factory=lambda: env_int(P + "MAX_CONNECTIONS", 30_000, minimum=1))
+    max_new_connections_per_s: float = field(
+        default_factory=lambda: _positive_float(P + "MAX_NEW_CONNECTIONS_PER_S", 5_000))
+    max_messages_per_s: float = field(default_factory=lambda: _positive_float(P + "MAX_MESSAGES_PER_S", 50))
+    idle_timeout_s: float = field(default_factory=lambda: _positive_float(P + "IDLE_TIMEOUT_S", 300))
+    #: Protocol pings every this many seconds; no pong within half of it closes the connection.
+    ping_interval_s: float = field(default_factory=lambda: env_float(P + "PING_INTERVAL_S", 30))
+    #: permessage-deflate costs memory per connection; off unless asked for.
+    compression: bool = field(default_factory=lambda: env_bool(P + "COMPRESSION", False))
+    #: HMAC key for JWTs (HS256); empty: no token is ever valid, so private channels stay closed.
+    jwt_key: str = field(default_factory=lambda: env_str(P + "JWT_KEY", ""))
+    #: Glob patterns of story ids that need a token (``story:`` and ``all`` only).
+    private_stories: tuple[str, ...] = field(default_factory=lambda: _list(P + "PRIVATE_STORIES"))
+    #: Browser origins allowed to connect (``Origin`` header); empty allows any.
+    allowed_origins: tuple[str, ...] = field(default_factory=lambda: _list(P + "ALLOWED_ORIGINS"))
+    #: Seconds a closing slow or refused client gets to read its close frame before the socket is dropped.
+    close_grace_s: float = field(default_factory=lambda: _positive_float(P + "CLOSE_GRACE_S", 5))
+
+    def __post_init__(self) -> None:
+        if self.coalesce_ms < 0 or self.coalesce_ms > 1000:
+            raise SettingsError(f"{P}COALESCE_MS={self.coalesce_ms}: must be between 0 and 1000")
+
+    def replace(self, **changes: object) -> GatewaySettings:
+        """A copy with some values changed (CLI flags; ``None`` values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
