@@ -94,7 +94,9 @@ async def wait_for_metadata(bootstrap: str, timeout: float = 30.0) -> None:
     raise TimeoutError(f"Kafka at {bootstrap} did not answer metadata within {timeout:.0f} s ({last!r})")
 
 
-async def ensure_topics(bootstrap: str, names: tuple[str, ...] | list[str], partitions: int, replication: int = 1) -> None:
+async def ensure_topics(
+    bootstrap: str, names: tuple[str, ...] | list[str], partitions: int, replication: int = 1
+) -> None:
     """Create the topics that do not exist yet (existing ones are left as they are)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
     await admin.start()

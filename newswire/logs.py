@@ -33,4 +33,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level.upper())
     # the Kafka clients log every reconnect attempt at ERROR; our own retry loops say what matters
     for noisy in ("aiokafka", "kafka"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level) if level.upper() != "DEBUG" else logging.DEBUG)
+        quiet = max(logging.WARNING, root.level)
+        logging.getLogger(noisy).setLevel(logging.DEBUG if level.upper() == "DEBUG" else quiet)

@@ -239,7 +239,7 @@ def parse_markdown(text: str, story: str, *, today: date | None = None) -> Parse
     per_minute: dict[datetime, int] = {}
     # oldest first; entries of the same minute keep their page order reversed (the lower one is older)
     for block, when in sorted(reversed(list(zip(blocks, times, strict=True))), key=lambda bt: bt[1]):
-        if not any(_plain(line) for line in block.lines):
+        if not any(_plain(para) for para in _paragraphs(block.lines)):
             continue  # a time marker with nothing under it
         ordinal = per_minute.get(when, 0)
         per_minute[when] = ordinal + 1

@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        description="Publish every entry of each FILE to newswire.entries.raw, oldest first. "
                                    "Entries keep stable ids, so publishing again adds nothing and an edited "
                                    "entry becomes an update.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="live-blog page (Markdown or HTML), RSS/Atom feed, or NDJSON")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="live-blog page (Markdown or HTML), RSS/Atom feed, or NDJSON")
     p.add_argument("--story", help="story id (default: the file name without extension)")
     p.add_argument("--bootstrap", help="Kafka bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
     p.set_defaults(func=run)

@@ -1,0 +1,82 @@
+"""The processing pipeline on dict state: validation, versions, sequence, DLQ records."""
+
+import base64
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from newswire.processors.pipeline import Processor
+from newswire.producers.kafka import make_raw_event
+from newswire.schemas import DeadLetterSource, RawEntry, encode
+
+SOURCE = DeadLetterSource(topic="newswire.entries.raw", partition=0, offset=7)
+
+
+def raw(story: str, entry_id: str, text: str, op: str = "create") -> bytes:
+    entry = RawEntry(id=entry_id, body_text=text, published_at=datetime(2026, 1, 1, 12, tzinfo=UTC))
+    return encode(make_raw_event(story, entry, op=op, source="test", now_ms=1_000))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def processor() -> Processor:
+    epochs = iter(f"e{i}" for i in range(100))
+    return Processor({}, {}, epoch_factory=lambda: next(epochs))
+
+
+def test_entries_get_seq_1_to_n_per_story(processor):
+    """Each story counts its own seq from 1."""
+    seqs = [processor.process(b"s1", raw("s1", f"id{i}", f"text {i}"), SOURCE).entry.seq for i in range(3)]
+    other = processor.process(b"s2", raw("s2", "id0", "other"), SOURCE).entry
+    assert seqs == [1, 2, 3]
+    assert (other.seq, other.epoch) == (1, "e1")
+
+
+def test_replay_is_dropped_and_edit_becomes_update(processor):
+    """Same id and content: dropped; same id, new content: update version 2."""
+    first = processor.process(b"s", raw("s", "a", "Hello #World"), SOURCE)
+    again = processor.process(b"s", raw("s", "a", "Hello #World"), SOURCE)
+    edited = processor.process(b"s", raw("s", "a", "Hello again #World"), SOURCE)
+    assert first.entry.op == "create" and first.entry.hashtags == ["World"]
+    assert again.entry is None and again.dropped == "replay"
+    assert (edited.entry.op, edited.entry.version, edited.entry.seq) == ("update", 2, 2)
+
+
+def test_state_is_recorded_only_by_apply(processor):
+    """handle() decides without touching state, so an entry that never reached Kafka is not remembered."""
+    outcome = processor.handle(b"s", raw("s", "a", "text"), SOURCE)
+    assert processor.entries == {} and processor.stories == {}
+    processor.apply(outcome)
+    assert processor.handle(b"s", raw("s", "a", "text"), SOURCE).dropped == "replay"
+
+
+def test_garbage_goes_to_the_dead_letter_record_with_the_original_bytes(processor):
+    """Invalid UTF-8 is kept as base64, with the reason and the source position."""
+    outcome = processor.process(b"s", b"\xff\xfe not json", SOURCE)
+    dl = outcome.dead_letter
+    assert dl is not None and "UTF-8" in dl.reason
+    assert dl.value_encoding == "base64" and base64.b64decode(dl.value) == b"\xff\xfe not json"
+    assert (dl.source.partition, dl.source.offset) == (0, 7)
+
+
+def test_schema_errors_name_the_field(processor):
+    """A raw event with a wrong field is rejected with its path."""
+    doc = orjson.loads(raw("s", "a", "text"))
+    doc["entry"]["colour"] = "red"
+    outcome = processor.process(b"s", orjson.dumps(doc), SOURCE)
+    assert outcome.dead_letter is not None and "entry.colour" in outcome.dead_letter.reason
+    assert outcome.dead_letter.value_encoding == "utf-8"
+
+
+def test_a_key_that_is_not_the_story_is_rejected(processor):
+    """The Kafka key must be the story id, or per-story ordering breaks."""
+    outcome = processor.process(b"other", raw("s", "a", "text"), SOURCE)
+    assert outcome.dead_letter is not None and "does not match story" in outcome.dead_letter.reason
+
+
+def test_delete_emits_an_empty_tombstone_and_blocks_later_replays(processor):
+    """A delete clears the body; the entry cannot come back."""
+    processor.process(b"s", raw("s", "a", "text"), SOURCE)
+    tomb = processor.process(b"s", raw("s", "a", "text", op="delete"), SOURCE).entry
+    assert (tomb.op, tomb.version, tomb.body_text) == ("delete", 2, "")
+    assert processor.process(b"s", raw("s", "a", "text"), SOURCE).dropped == "deleted"

@@ -1,0 +1,59 @@
+"""The version rules and story sequence numbers, on plain state."""
+
+from newswire.processors.versioning import decide, entry_key, next_seq
+
+
+def test_unknown_id_is_created_at_version_1():
+    """A first sighting becomes op=create, version 1."""
+    d = decide("create", "fp1", None)
+    assert (d.emit, d.op, d.version) == (True, "create", 1)
+    assert d.entry_state == {"fp": "fp1", "v": 1, "deleted": False}
+
+
+def test_same_content_again_is_dropped_as_replay():
+    """Publishing the same entry again adds nothing."""
+    d = decide("create", "fp1", {"fp": "fp1", "v": 1, "deleted": False})
+    assert (d.emit, d.reason) == (False, "replay")
+
+
+def test_new_content_is_an_update_with_the_next_version():
+    """An edited entry keeps its id and becomes op=update, version + 1, whatever the producer called it."""
+    d = decide("create", "fp2", {"fp": "fp1", "v": 1, "deleted": False})
+    assert (d.emit, d.op, d.version) == (True, "update", 2)
+    assert d.entry_state == {"fp": "fp2", "v": 2, "deleted": False}
+
+
+def test_delete_of_a_known_entry_is_a_tombstone_with_the_next_version():
+    """A delete is emitted once, as the next version."""
+    d = decide("delete", "ignored", {"fp": "fp2", "v": 2, "deleted": False})
+    assert (d.emit, d.op, d.version) == (True, "delete", 3)
+    assert d.entry_state is not None and d.entry_state["deleted"] is True
+
+
+def test_anything_after_a_delete_is_dropped():
+    """Replays of a deleted id never resurrect it."""
+    state = {"fp": "fp2", "v": 3, "deleted": True}
+    assert decide("create", "fp2", state).reason == "deleted"
+    assert decide("update", "fp9", state).reason == "deleted"
+    assert decide("delete", "fp9", state).reason == "deleted"
+
+
+def test_delete_of_an_unknown_entry_is_dropped():
+    """A delete for an id never seen has nothing to remove."""
+    d = decide("delete", "fp", None)
+    assert (d.emit, d.reason) == (False, "unknown_delete")
+
+
+def test_sequence_starts_at_1_in_a_new_epoch_and_counts_up():
+    """seq counts 1, 2, 3… per story; the epoch is made once, when numbering starts."""
+    epochs = iter(["e1", "e2"])
+    s1 = next_seq(None, lambda: next(epochs))
+    s2 = next_seq(s1, lambda: next(epochs))
+    s3 = next_seq(s2, lambda: next(epochs))
+    assert [s["seq"] for s in (s1, s2, s3)] == [1, 2, 3]
+    assert {s["epoch"] for s in (s1, s2, s3)} == {"e1"}
+
+
+def test_entry_keys_of_different_stories_never_collide():
+    """The same entry id in two stories is two entries."""
+    assert entry_key("a", "1") != entry_key("b", "1")
