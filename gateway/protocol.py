@@ -223,15 +223,18 @@ class Session:
 class Flush:
     """What to write now: each channel batch goes to all its subscribers; then each session's outbox."""
 
-    batches: list[tuple[Channel, list[bytes], list[Record]]]
-    sessions: list[Session]
+    #: (channel, its subscribers when the batch was taken, entry messages, their records)
+    batches: list[tuple[Channel, list[Session], list[bytes], list[Record]]]
+    #: (session, the control messages and replays due to it); closing sessions appear even with none
+    sessions: list[tuple[Session, list[bytes]]]
 
     def messages_for(self, session: Session) -> list[dict[str, Any]]:
         """Decoded messages due to ``session`` in write order (tests and SSE use it)."""
-        out = [orjson.loads(p) for ch, payloads, _ in self.batches if session in ch.subscribers
+        out = [orjson.loads(p) for _, subscribers, payloads, _ in self.batches if session in subscribers
                for p in payloads]
-        if session in self.sessions:
-            out.extend(orjson.loads(p) for p in session.outbox)
+        for s, outbox in self.sessions:
+            if s is session:
+                out.extend(orjson.loads(p) for p in outbox)
         return out
 
 
@@ -403,13 +406,15 @@ class Hub:
             self._error(session, "token_invalid", "this gateway accepts no tokens (no key configured)")
             return False
         try:
+            # expiry is checked against the hub's clock below, so tests and production agree on "now"
             claims = jwt.decode(token, self.settings.jwt_key, algorithms=["HS256"],
-                                options={"require": ["exp"]})
-        except jwt.ExpiredSignatureError:
-            self._error(session, "token_expired", "the token has expired")
-            return False
-        except jwt.InvalidTokenError as exc:
+                                options={"require": ["exp"], "verify_exp": False})
+            exp = float(claims["exp"])
+        except (jwt.InvalidTokenError, TypeError, ValueError) as exc:
             self._error(session, "token_invalid", f"the token is not valid: {exc}")
+            return False
+        if exp <= self.clock():
+            self._error(session, "token_expired", "the token has expired")
             return False
         scopes = claims.get("channels", [])
         if isinstance(scopes, str):
@@ -418,7 +423,7 @@ class Hub:
             self._error(session, "token_invalid", "the token's channels claim must be a list of strings")
             return False
         session.scopes = tuple(scopes)
-        session.token_exp = float(claims["exp"])
+        session.token_exp = exp
         return True
 
     def needs_token(self, channel: str) -> bool:
@@ -619,7 +624,7 @@ class Hub:
         batches = []
         for channel in self.dirty_channels:
             if channel.pending:
-                batches.append((channel, channel.pending, channel.pending_records))
+                batches.append((channel, list(channel.subscribers), channel.pending, channel.pending_records))
                 channel.pending, channel.pending_records = [], []
             if not channel.subscribers and self.channels.get(channel.name) is channel:
                 self._drop_if_empty(channel)
@@ -631,7 +636,8 @@ class Hub:
                 for channel, since, epoch in joins:
                     self._join(session, channel, since, epoch)
             if session.outbox or session.close is not None:
-                sessions.append(session)
+                sessions.append((session, session.outbox))
+                session.outbox = []
         self.dirty_sessions = set()
         return Flush(batches, sessions)
 

@@ -285,23 +285,22 @@ class GatewayServer:
         limit = self.settings.max_buffer_bytes
         slow: list[Session] = []
         deliveries = 0
-        for channel, payloads, records in plan.batches:
+        for _, subscribers, payloads, records in plan.batches:
             chunk = ws_frames(payloads)
-            for session in channel.subscribers:
+            for session in subscribers:
                 out = session.io
                 out.write_chunk(chunk, payloads)
                 if out.buffered() > limit:
                     slow.append(session)
-            deliveries += len(channel.subscribers) * len(payloads)
+            deliveries += len(subscribers) * len(payloads)
             now_ms = time.time() * 1000
             for rec in records:
                 self.metrics.latency.observe(max(0.0, (now_ms - rec.kafka_ts) / 1000))
         if deliveries:
             self.metrics.deliveries.inc(deliveries)
-        for session in plan.sessions:
-            if session.outbox and session.io is not None:
-                session.io.write_chunk(ws_frames(session.outbox), session.outbox)
-            session.outbox = []
+        for session, outbox in plan.sessions:
+            if outbox and session.io is not None:
+                session.io.write_chunk(ws_frames(outbox), outbox)
             if session.close is not None:
                 self._close(session)
         for session in slow:
@@ -310,7 +309,6 @@ class GatewayServer:
                 self.hub.request_close(session, CLOSE_SLOW,
                                        f"too slow: more than {limit} bytes waiting to be sent")
                 self._close(session)
-                session.outbox = []
         self._kick()
 
     def _close(self, session: Session) -> None:

@@ -70,6 +70,8 @@ class GatewaySettings:
     def __post_init__(self) -> None:
         if self.coalesce_ms < 0 or self.coalesce_ms > 1000:
             raise SettingsError(f"{P}COALESCE_MS={self.coalesce_ms}: must be between 0 and 1000")
+        if self.jwt_key and len(self.jwt_key.encode()) < 32:
+            raise SettingsError(f"{P}JWT_KEY: an HMAC key needs at least 32 bytes")
 
     def replace(self, **changes: object) -> GatewaySettings:
         """A copy with some values changed (CLI flags; ``None`` values are ignored)."""
