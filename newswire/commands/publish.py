@@ -10,11 +10,10 @@ from pathlib import Path
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
+from newswire.producers.detect import MAX_DOCUMENT_BYTES, decode_text, parse_document
 from newswire.producers.kafka import Publisher, PublishError
-from newswire.producers.markdown import ParseError, parse_markdown
+from newswire.producers.markdown import ParseError
 from newswire.settings import KafkaSettings
-
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,20 +38,15 @@ def run(args: argparse.Namespace) -> int:
     batches = []
     for name in args.files:
         path = Path(name)
+        story = args.story or story_from_path(path)
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                print(f"newswire publish: {name}: larger than {MAX_FILE_BYTES // 2**20} MiB", file=sys.stderr)
+            if path.stat().st_size > MAX_DOCUMENT_BYTES:
+                print(f"newswire publish: {name}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB", file=sys.stderr)
                 return EXIT_USAGE
-            text = path.read_bytes().decode("utf-8")
+            page = parse_document(decode_text(path.read_bytes()), story, hint=path.name)
         except OSError as exc:
             print(f"newswire publish: {name}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_USAGE
-        except UnicodeDecodeError as exc:
-            print(f"newswire publish: {name}: not UTF-8 text (byte {exc.start})", file=sys.stderr)
-            return EXIT_USAGE
-        story = args.story or story_from_path(path)
-        try:
-            page = parse_markdown(text, story)
         except ParseError as exc:
             print(f"newswire publish: {name}: {exc}", file=sys.stderr)
             return EXIT_USAGE
