@@ -13,17 +13,26 @@ from typing import Any
 
 from newswire.schemas import Entry
 
+from .entities import people_and_organisations, places
+from .keywords import keywords
+from .language import language
+from .quotes import quotes
 from .social import social
 
 __all__ = ["Enricher", "DEFAULT_ENRICHERS", "enrich"]
 
 Enricher = Callable[[Entry], dict[str, Any]]
 
-DEFAULT_ENRICHERS: tuple[Enricher, ...] = (social,)
+DEFAULT_ENRICHERS: tuple[Enricher, ...] = (social, quotes, people_and_organisations, places, language, keywords)
 
 
 def enrich(entry: Entry, enrichers: Sequence[Enricher] = DEFAULT_ENRICHERS) -> Entry:
-    """Apply each enricher to the entry and return the enriched copy."""
+    """Apply each enricher to the entry and return the enriched copy.
+
+    Each enricher sees the fields filled by the ones before it (a cheap unvalidated copy);
+    the result is validated once, at the end, so a bad value from any enricher raises
+    :class:`pydantic.ValidationError` instead of reaching the wire.
+    """
     updates: dict[str, Any] = {}
     current = entry
     for enricher in enrichers:
@@ -31,4 +40,4 @@ def enrich(entry: Entry, enrichers: Sequence[Enricher] = DEFAULT_ENRICHERS) -> E
         if fields:
             updates.update(fields)
             current = current.model_copy(update=fields)
-    return Entry.model_validate(current.model_dump()) if updates else current
+    return Entry.model_validate({**entry.model_dump(), **updates}) if updates else entry

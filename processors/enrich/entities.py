@@ -1,0 +1,39 @@
+"""People, organisations and places named in an entry (see :mod:`.names` for the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newswire.schemas import Entry
+
+from .names import analyse
+from .text import entry_text
+
+__all__ = ["people_and_organisations", "places"]
+
+
+def _covered(name: str, longer: list[str]) -> bool:
+    return any(name != other and name in other.split() for other in longer)
+
+
+def people_and_organisations(entry: Entry) -> dict[str, Any]:
+    """People (fullest name in the text, once each) and organisations, in order of appearance."""
+    mentions = analyse(entry_text(entry))
+    people = list(dict.fromkeys(m.name for m in mentions if m.kind == "person"))
+    people = [name for name in people if not _covered(name, people)]  # "Putin" when "Vladimir Putin" is there
+    organisations = list(dict.fromkeys(m.name for m in mentions if m.kind == "organisation"))
+    return {
+        "people": [{"name": name} for name in people],
+        "organisations": [{"name": name} for name in organisations],
+    }
+
+
+def places(entry: Entry) -> dict[str, Any]:
+    """Places with ISO 3166-1 country code and coordinates (a country's are its capital's)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for mention in analyse(entry_text(entry)):
+        if mention.kind == "place" and mention.place is not None and mention.name not in seen:
+            place = mention.place
+            seen[mention.name] = {"name": mention.name, "country_code": place.country_code,
+                                  "lat": place.lat, "lon": place.lon}  # fmt: skip
+    return {"places": list(seen.values())}

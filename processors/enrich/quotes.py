@@ -1,0 +1,109 @@
+"""Quotations and who said them.
+
+A quotation is text of at least three words between double quotes (straight, curly, « »
+or „ “). Its speaker is found, in order:
+
+1. after it, in the same sentence: the person or pronoun before the first speech verb
+   (``"…," Kirby said``, ``"…," Salim al-Muslat, spokesman for …, has said``), or the
+   person right after it (``"…," said Peskov``);
+2. before it, in the same sentence: the person or pronoun nearest before a speech verb
+   (``Kirby said: "…"``, ``He noted …, adding that "…"``);
+3. in the previous sentence: the speaker of a quotation there, or the subject of its
+   speech verb (``Peskov has also noted, that …. "…"``).
+
+A pronoun (he, she) stands for the last person named before it. No speaker is better than
+a wrong one: a quotation attributed to "a statement" keeps ``speaker: None``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from newswire.schemas import Entry
+
+from .gazetteer import SPEECH_VERBS
+from .names import PRONOUNS, Mention, analyse
+from .text import entry_text
+
+__all__ = ["quotes", "find_quotes"]
+
+_QUOTED = re.compile(r'"([^"]+)"|“([^”"]+)”|«([^»]+)»|„([^“”"]+)[“”]')
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+_MIN_WORDS = 3
+
+
+def _mask_quotes(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with quotation interiors blanked, so their full stops end no sentence."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "x" * (end - start)
+    return "".join(chars)
+
+
+def _sentence_bounds(masked: str, position: int) -> tuple[int, int]:
+    start = 0
+    for match in _SENTENCE_END.finditer(masked, 0, position):
+        start = match.end()
+    end_match = _SENTENCE_END.search(masked, position)
+    return start, end_match.end() if end_match else len(masked)
+
+
+def _resolve(word_start: int, word: str, people: list[Mention]) -> str | None:
+    if word.lower() in PRONOUNS:
+        earlier = [m for m in people if m.end <= word_start]
+        return earlier[-1].name if earlier else None
+    return None
+
+
+def _speaker_in(text: str, start: int, end: int, people: list[Mention], *, after_quote: bool) -> str | None:
+    """The speaker named around a speech verb in text[start:end], or None."""
+    words = [(m.start() + start, m.group(0)) for m in _WORD.finditer(text[start:end])]
+    verbs = [position for position, word in words if word.lower() in SPEECH_VERBS]
+    if not verbs:
+        return None
+    verb = verbs[0] if after_quote else verbs[-1]
+    before = [m for m in people if start <= m.start and m.end <= verb]
+    pronouns = [(p, w) for p, w in words if p < verb and w.lower() in PRONOUNS]
+    candidates: list[tuple[int, str | None]] = [(m.start, m.name) for m in before]
+    candidates += [(p, _resolve(p, w, people)) for p, w in pronouns]
+    candidates = [c for c in candidates if c[1]]
+    if candidates:
+        chosen = min(candidates) if after_quote else max(candidates)
+        return chosen[1]
+    after = [m for m in people if verb < m.start < end]
+    if after and after_quote and after[0].start - verb < 12:
+        return after[0].name
+    return None
+
+
+def find_quotes(text: str) -> list[dict[str, Any]]:
+    """Each quotation in the text with its speaker (or None), in order."""
+    matches = [m for m in _QUOTED.finditer(text) if len(_WORD.findall(m.group(0))) >= _MIN_WORDS]
+    if not matches:
+        return []
+    people = [m for m in analyse(text) if m.kind == "person"]
+    masked = _mask_quotes(text, [(m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(text)])
+    found: list[dict[str, Any]] = []
+    previous: tuple[int, str | None] | None = None  # sentence start of the last quotation, its speaker
+    for match in matches:
+        quoted = next(group for group in match.groups() if group is not None)
+        sentence_start, sentence_end = _sentence_bounds(masked, match.start())
+        speaker = _speaker_in(text, match.end(), sentence_end, people, after_quote=True)
+        if speaker is None:
+            speaker = _speaker_in(text, sentence_start, match.start(), people, after_quote=False)
+        if speaker is None and sentence_start > 0:
+            previous_start, _ = _sentence_bounds(masked, max(sentence_start - 2, 0))
+            if previous is not None and previous[0] >= previous_start and previous[1]:
+                speaker = previous[1]
+            else:
+                speaker = _speaker_in(text, previous_start, sentence_start, people, after_quote=False)
+        previous = (sentence_start, speaker)
+        found.append({"text": quoted.strip().rstrip(",").strip(), "speaker": speaker})
+    return found
+
+
+def quotes(entry: Entry) -> dict[str, Any]:
+    """Quotations with their speakers, from the entry's text."""
+    return {"quotes": find_quotes(entry_text(entry))}
