@@ -30,6 +30,7 @@ for _code, _words in _FUNCTION_WORDS.items():
     for _word in _words.split():
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _code)
 _WORDS = re.compile(r"[^\W\d_]+")
+_NOT_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")
 _SAMPLE = 600
 
 
@@ -46,7 +47,7 @@ def detect_language(text: str) -> str | None:
     words = _WORDS.findall(sample.lower())
     if not words:
         return None
-    if sample.isascii() or all(ord(c) < 0x250 for c in sample):
+    if sample.isascii() or not _NOT_LATIN_LETTER.search(sample):
         counts: dict[str, int] = {}
         for word in words:
             for code in _WORD_LANGUAGES.get(word, ()):

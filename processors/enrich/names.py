@@ -3,6 +3,8 @@
 Rules, in order, for each capitalised phrase (possessives end a phrase, ``of``/``for``
 join only organisation names, particles such as ``al-``/``von`` join people's names):
 
+Only Latin-script names are recognised.
+
 1. after a title ("Foreign Minister Sergey Lavrov", "spokesperson John Kirby") → person;
 2. with an organisation word ("High Negotiations Committee") or a known acronym → organisation;
 3. in the gazetteer (countries, cities over 15,000 people, a few regions) → place; a city
@@ -19,14 +21,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .gazetteer import (
     DEMONYMS,
     GIVEN_NAMES,
     KNOWN_ORGS,
     LOCATIVES,
-    NAME_PARTICLES,
     NOT_NAMES,
     ORG_WORDS,
     PLACES,
@@ -39,11 +40,17 @@ __all__ = ["Mention", "analyse", "PRONOUNS"]
 
 Kind = Literal["person", "organisation", "place"]
 
-_TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?(?:['’]s?)?|\d[\d,.]*|\S")
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+_CAP_WORD = rf"(?:[{_UPPER}][\w'’.-]*\w|(?:al|el|ad|as|ash|bin|ibn|abu)-[{_UPPER}][\w'’-]*\w)(?:['’]s?)?"
+_LINK = r"(?:van|von|der|den|de|da|di|du|del|della|dos|das|bin|ibn|abu|al|el|le|la|ter|ten|y|of|for|the)"
+#: A run of capitalised words, with lower-case particles inside; not after @ or inside a URL.
+_PHRASE = re.compile(rf"(?<![@/\w.]){_CAP_WORD}(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*")
+_WORD_IN_PHRASE = re.compile(r"\S+")
+_WORDS_AFTER = re.compile(r"[^\W\d_]+")
 _POSSESSIVE = ("'s", "’s", "'", "’")
-_AUXILIARIES = frozenset("has had have also then later again previously earlier has".split())
+_AUXILIARIES = frozenset("has had have also then later again previously earlier".split())
 _LOWER_TITLES = frozenset(t.lower() for t in TITLES) | {"spokesperson", "spokesman", "spokeswoman", "minister"}
-_JOINERS = frozenset({"of", "for"})
+_JOINERS = frozenset({"of", "for", "the"})
 _SMALL_CITY = 50_000
 PRONOUNS = frozenset({"he", "she"})
 
@@ -59,70 +66,78 @@ class Mention:
     place: GeoPlace | None = None
 
 
-@dataclass(slots=True)
-class _Token:
+class _Word(NamedTuple):
     text: str
     start: int
     end: int
-    possessive: bool = False
 
 
-def _tokens(text: str) -> list[_Token]:
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        word = match.group(0)
-        token = _Token(word, match.start(), match.end())
-        if len(word) > 2 and word.endswith(_POSSESSIVE) and word[0].isalpha():
-            cut = 2 if word.endswith("s") else 1
-            token.text, token.end, token.possessive = word[:-cut], match.end() - cut, True
-        tokens.append(token)
-    return tokens
-
-
-def _capitalised(word: str) -> bool:
-    if not word[0].isupper():
-        return "-" in word and word.split("-", 1)[0] in NAME_PARTICLES and word.split("-", 1)[1][:1].isupper()
-    return word not in NOT_NAMES and (len(word) > 1 or word == "I") and word != "I"
-
-
-def _spans(tokens: list[_Token]) -> list[list[int]]:
-    """Indexes of the tokens of each capitalised phrase."""
-    spans: list[list[int]] = []
-    current: list[int] = []
-    count = len(tokens)
-    for index, token in enumerate(tokens):
-        word = token.text
-        previous = tokens[index - 1].text if index else ""
-        if previous in ("@", "/"):
-            joined = False
-        elif _capitalised(word):
-            joined = True
-        elif current and index + 1 < count and _capitalised(tokens[index + 1].text) and (
-            word in NAME_PARTICLES or (word in _JOINERS and any(tokens[i].text in ORG_WORDS for i in current))
-        ):
-            joined = True
-        else:
-            joined = False
-        if joined:
-            current.append(index)
-            if token.possessive:
-                spans.append(current)
+def _phrases(text: str) -> list[list[_Word]]:
+    """Capitalised phrases, split at possessives, at words that name nothing and at of/for
+    that do not continue an organisation's name ("Ministry of Defence" stays whole)."""
+    phrases: list[list[_Word]] = []
+    for match in _PHRASE.finditer(text):
+        current: list[_Word] = []
+        offset = match.start()
+        for word_match in _WORD_IN_PHRASE.finditer(match.group(0)):
+            word = word_match.group(0)
+            start = offset + word_match.start()
+            possessive = word.endswith(_POSSESSIVE) and len(word) > 2
+            if possessive:
+                word = word[:-2] if word.endswith("s") else word[:-1]
+            if word in NOT_NAMES or len(word) < 2 and word[0].isupper():
+                if current:
+                    phrases.append(current)
                 current = []
-        elif current:
-            spans.append(current)
-            current = []
-    if current:
-        spans.append(current)
-    return spans
+                continue
+            if word in _JOINERS and not any(w.text in ORG_WORDS for w in current):
+                if current:
+                    phrases.append(current)
+                current = []
+                continue
+            current.append(_Word(word, start, start + len(word)))
+            if possessive:
+                phrases.append(current)
+                current = []
+        if current:
+            phrases.append(current)
+    trimmed = (_trim(phrase) for phrase in phrases)
+    return [phrase for phrase in trimmed if phrase]
 
 
-def _followed_by_speech(tokens: list[_Token], after: int) -> bool:
-    index = after
-    skipped = 0
-    while index < len(tokens) and tokens[index].text.lower() in _AUXILIARIES and skipped < 3:
-        index += 1
-        skipped += 1
-    return index < len(tokens) and tokens[index].text.lower() in SPEECH_VERBS
+def _is_name_word(word: str) -> bool:
+    return word[0].isupper() or "-" in word
+
+
+def _trim(phrase: list[_Word]) -> list[_Word]:
+    """Without lower-case particles at either end ("of the" left over by a split)."""
+    if _is_name_word(phrase[0].text) and _is_name_word(phrase[-1].text):
+        return phrase
+    start, end = 0, len(phrase)
+    while start < end and not _is_name_word(phrase[start].text):
+        start += 1
+    while end > start and not _is_name_word(phrase[end - 1].text):
+        end -= 1
+    return phrase[start:end]
+
+
+def _word_before(text: str, position: int) -> str:
+    """The word just before a position, within the same line ("" at a line start)."""
+    window = text[max(0, position - 30) : position]
+    if "\n" in window:
+        window = window.rsplit("\n", 1)[1]
+    words = window.split()
+    return words[-1].strip(",;:-–—'\"“”(") if words else ""
+
+
+def _followed_by_speech(text: str, position: int) -> bool:
+    for word in _WORDS_AFTER.findall(text, position, position + 40)[:4]:
+        lowered = word.lower()
+        if lowered in SPEECH_VERBS:
+            return True
+        if lowered not in _AUXILIARIES:
+            return False
+    return False
 
 
 def _place(words: str, before: str) -> GeoPlace | None:
@@ -136,59 +151,56 @@ def _place(words: str, before: str) -> GeoPlace | None:
     return place
 
 
-def _classify(tokens: list[_Token], span: list[int]) -> tuple[Kind, list[int]] | None:
-    words = [tokens[i].text for i in span]
-    first = span[0]
-    before = tokens[first - 1].text if first else ""
+def _classify(text: str, phrase: list[_Word]) -> tuple[Kind, list[_Word]] | None:
+    words = [w.text for w in phrase]
+    before = _word_before(text, phrase[0].start)
     titles = [position for position, word in enumerate(words) if word in TITLES]
     if titles and titles[-1] < len(words) - 1:
-        rest = span[titles[-1] + 1 :]
-        name = " ".join(tokens[i].text for i in rest)
-        if name not in PLACES and not any(tokens[i].text in ORG_WORDS for i in rest):
+        rest = phrase[titles[-1] + 1 :]
+        name = " ".join(w.text for w in rest)
+        if name not in PLACES and not any(w.text in ORG_WORDS for w in rest):
             return "person", rest
     if any(word in ORG_WORDS for word in words) or " ".join(words) in KNOWN_ORGS:
-        return ("organisation", span) if not titles or titles[-1] < len(words) - 1 else None
+        return ("organisation", phrase) if not titles or titles[-1] < len(words) - 1 else None
     if titles or all(word in DEMONYMS for word in words):
         return None
-    phrase = " ".join(words)
-    if _place(phrase, before) is not None:
-        return "place", span
+    joined = " ".join(words)
+    if _place(joined, before) is not None:
+        return "place", phrase
     if len(words) >= 2 and words[0] in GIVEN_NAMES:
-        return "person", span
+        return "person", phrase
     if before.lower() in _LOWER_TITLES:
-        return "person", span
-    last = span[-1]
-    if len(words) <= 2 and (_followed_by_speech(tokens, last + 1) or before.lower() in SPEECH_VERBS):
-        return "person", span
+        return "person", phrase
+    if len(words) <= 2 and (before.lower() in SPEECH_VERBS or _followed_by_speech(text, phrase[-1].end)):
+        return "person", phrase
     return None
 
 
 @lru_cache(maxsize=512)
 def analyse(text: str) -> tuple[Mention, ...]:
     """Every person, organisation and place named in the text, in order of appearance."""
-    tokens = _tokens(text)
-    found: list[tuple[Kind, list[int]]] = []
-    unknown: list[list[int]] = []
-    for span in _spans(tokens):
-        result = _classify(tokens, span)
+    found: list[tuple[Kind, list[_Word]]] = []
+    unknown: list[list[_Word]] = []
+    for phrase in _phrases(text):
+        result = _classify(text, phrase)
         if result is None:
-            unknown.append(span)
+            unknown.append(phrase)
         else:
             found.append(result)
     full_names: dict[str, str] = {}
-    for kind, span in found:
-        if kind == "person" and len(span) >= 2:
-            full_names.setdefault(tokens[span[-1]].text, " ".join(tokens[i].text for i in span))
+    for kind, phrase in found:
+        if kind == "person" and len(phrase) >= 2:
+            full_names.setdefault(phrase[-1].text, " ".join(w.text for w in phrase))
+    for phrase in unknown:
+        if len(phrase) == 1 and phrase[0].text in full_names:
+            found.append(("person", phrase))
     mentions: list[Mention] = []
-    for span in unknown:
-        if len(span) == 1 and tokens[span[0]].text in full_names:
-            found.append(("person", span))
-    for kind, span in found:
-        if kind == "place" and len(span) == 1 and tokens[span[0]].text in full_names:
+    for kind, phrase in found:
+        words = " ".join(w.text for w in phrase)
+        if kind == "place" and len(phrase) == 1 and words in full_names:
             kind = "person"  # "Kirby" is John Kirby here, not a town
-        words = " ".join(tokens[i].text for i in span)
         name = full_names.get(words, words) if kind == "person" else words
         place = PLACES.get(words) if kind == "place" else None
-        mentions.append(Mention(name, kind, tokens[span[0]].start, tokens[span[-1]].end, place))
+        mentions.append(Mention(name, kind, phrase[0].start, phrase[-1].end, place))
     mentions.sort(key=lambda mention: mention.start)
     return tuple(mentions)
