@@ -18,7 +18,8 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
-__all__ = ["BrokerNotFound", "EmbeddedBroker", "find_broker_binary", "free_port", "wait_for_metadata", "ensure_topics"]
+__all__ = ["BrokerNotFound", "EmbeddedBroker", "find_broker_binary", "free_port", "wait_for_metadata", "ensure_topics",
+           "partition_count"]
 
 
 class BrokerNotFound(RuntimeError):
@@ -110,6 +111,20 @@ async def ensure_topics(
                 pass
     finally:
         await admin.close()
+
+
+async def partition_count(bootstrap: str, topic: str) -> int | None:
+    """Partitions of ``topic``, or None when it does not exist."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    for item in described:
+        if item.get("topic") == topic and not item.get("error_code"):
+            return len(item.get("partitions") or []) or None
+    return None
 
 
 class EmbeddedBroker:

@@ -27,11 +27,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
+async def _prepare(kafka: KafkaSettings, wait: float) -> int:
+    """Wait for Kafka, create missing topics, and return the raw topic's partition count: faust tables must
+    have exactly as many partitions as the topic they are updated from."""
+    from newswire.broker import ensure_topics, partition_count, wait_for_metadata
+    from newswire.schemas import topics
+
+    await wait_for_metadata(kafka.bootstrap, wait)
+    await ensure_topics(kafka.bootstrap, topics.ALL, kafka.partitions, kafka.replication)
+    return await partition_count(kafka.bootstrap, topics.RAW) or kafka.partitions
+
+
 def run(args: argparse.Namespace) -> int:
     from faust import Worker
     from prometheus_client import start_http_server
 
-    from newswire.broker import wait_for_metadata
     from newswire.processors.app import ProcessorSettings, create_app
 
     settings = ProcessorSettings()
@@ -41,10 +51,13 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, metrics_port=args.metrics_port)
     try:
         log.info("waiting for Kafka at %s", settings.kafka.bootstrap)
-        asyncio.run(wait_for_metadata(settings.kafka.bootstrap, args.wait_for_kafka))
+        partitions = asyncio.run(_prepare(settings.kafka, args.wait_for_kafka))
     except TimeoutError as exc:
         print(f"newswire processor: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    if partitions != settings.kafka.partitions:
+        log.info("newswire.entries.raw has %d partitions; state tables follow it", partitions)
+        settings = replace(settings, kafka=replace(settings.kafka, partitions=partitions))
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr="127.0.0.1")
     app = create_app(settings, ready_file=args.ready_file)

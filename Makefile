@@ -1,0 +1,41 @@
+# One-word targets. `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test test-unit lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+## run: the whole pipeline on the embedded broker, with a demo live blog (Ctrl-C stops it)
+run: $(VENV)/.run-installed
+	$(BIN)/newswire up --demo
+
+## test: the whole suite (unit, integration on the embedded broker, browser end to end)
+test: $(VENV)/.test-installed
+	bash tests/setup-system.sh
+	$(BIN)/python -m pytest
+
+## test-unit: only the tests that need no broker
+test-unit: $(VENV)/.test-installed
+	$(BIN)/python -m pytest tests/unit
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+
+## bench: every benchmark, printing its figures
+bench: $(VENV)/.test-installed
+	bash bench/run-all.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
