@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,6 @@ from jsonschema import Draft202012Validator
 from newswire.schemas.model import Embed, Place
 from newswire.schemas.ninjs import KEY_EVENT_URGENCY, entry_uri, to_ninjs
 from referencing import Registry, Resource
-from schema_samples import make_entry
 
 REPO_COPY = Path(newswire.schemas.__file__).with_name("standards") / "ninjs-schema_3.1.json"
 SHARED_COPY = Path(__file__).resolve().parents[4] / "shared" / "standards" / "ninjs-schema_3.1.json"
@@ -44,35 +44,37 @@ def assert_valid(item: dict[str, Any], path: Path = REPO_COPY) -> None:
     assert errors == []
 
 
-def variants() -> list[Any]:
-    return [
-        make_entry(),
-        make_entry(op="delete", body_text="", body_html="", headline=None, author=None, url=None,
-                   key_event=False, quotes=[], embeds=[], hashtags=[], mentions=[], links=[], people=[],
-                   places=[], organisations=[], language=None, keywords=[], fingerprint=""),
-        make_entry(id="entry with spaces/and:colons", story="story.1:live", version=3, op="update",
-                   url="not a url", embeds=[Embed(text="", url=None)],
-                   places=[Place(name="Nowhere", lat=1.0)]),
-    ]
+def variants(make_entry: Callable[..., Any]) -> dict[str, Any]:
+    """A full entry, a deleted bare one and one with odd ids and half-known data."""
+    return {
+        "full": make_entry(),
+        "deleted-bare": make_entry(op="delete", body_text="", body_html="", headline=None, author=None, url=None,
+                                   key_event=False, quotes=[], embeds=[], hashtags=[], mentions=[], links=[],
+                                   people=[], places=[], organisations=[], language=None, keywords=[],
+                                   fingerprint=""),
+        "odd-ids": make_entry(id="entry with spaces/and:colons", story="story.1:live", version=3, op="update",
+                              url="not a url", embeds=[Embed(text="", url=None)],
+                              places=[Place(name="Nowhere", lat=1.0)]),
+    }
 
 
-@pytest.mark.parametrize("entry", variants(), ids=["full", "deleted-bare", "odd-ids"])
-def test_every_kind_of_entry_is_valid_ninjs(entry: Any) -> None:
+@pytest.mark.parametrize("kind", ["full", "deleted-bare", "odd-ids"])
+def test_every_kind_of_entry_is_valid_ninjs(kind: str, entry_factory: Callable[..., Any]) -> None:
     """A full, a deleted bare and an oddly named entry all validate against the repo copy of ninjs 3.1."""
-    assert_valid(to_ninjs(entry))
+    assert_valid(to_ninjs(variants(entry_factory)[kind]))
 
 
 @pytest.mark.skipif(not SHARED_COPY.exists(), reason="no shared/standards folder beside this checkout")
-def test_valid_against_the_shared_standards_copy() -> None:
+def test_valid_against_the_shared_standards_copy(entry_factory: Callable[..., Any]) -> None:
     """The view validates against ../shared/standards too, and the repo copy is identical to it."""
     assert REPO_COPY.read_bytes() == SHARED_COPY.read_bytes()
-    for entry in variants():
+    for entry in variants(entry_factory).values():
         assert_valid(to_ninjs(entry), SHARED_COPY)
 
 
-def test_the_validator_refuses_what_ninjs_forbids() -> None:
+def test_the_validator_refuses_what_ninjs_forbids(entry: Any) -> None:
     """The schema check is live: null values and unknown properties are refused."""
-    item = to_ninjs(make_entry())
+    item = to_ninjs(entry)
     assert not ninjs_validator(REPO_COPY).is_valid({**item, "language": None})
     assert not ninjs_validator(REPO_COPY).is_valid({**item, "seq": 7})
     assert not ninjs_validator(REPO_COPY).is_valid({k: v for k, v in item.items() if k != "uri"})
@@ -102,9 +104,9 @@ def test_mapping_of_a_full_entry(entry: Any) -> None:
     assert {"role": "newswire:id", "value": "e-1916"} in item["altIds"]
 
 
-def test_deleted_entry_is_canceled_and_empty_fields_are_left_out() -> None:
+def test_deleted_entry_is_canceled_and_empty_fields_are_left_out(entry_factory: Callable[..., Any]) -> None:
     """A delete becomes pubStatus canceled; ninjs gets no empty lists and no nulls."""
-    item = to_ninjs(variants()[1])
+    item = to_ninjs(variants(entry_factory)["deleted-bare"])
     assert item["pubStatus"] == "canceled"
     for absent in ("bodies", "headlines", "people", "places", "subjects", "associations", "renditions"):
         assert absent not in item
@@ -112,15 +114,16 @@ def test_deleted_entry_is_canceled_and_empty_fields_are_left_out() -> None:
     assert None not in item.values()
 
 
-def test_uri_is_stable_across_versions_and_escapes_odd_ids() -> None:
+def test_uri_is_stable_across_versions_and_escapes_odd_ids(entry_factory: Callable[..., Any]) -> None:
     """Every version of an entry shares one URI; characters outside a URN's safe set are percent-encoded."""
-    assert to_ninjs(make_entry(version=1))["uri"] == to_ninjs(make_entry(version=4, op="update"))["uri"]
+    first, later = entry_factory(version=1), entry_factory(version=4, op="update")
+    assert to_ninjs(first)["uri"] == to_ninjs(later)["uri"]
     assert entry_uri("story.1:live", "a b/c") == "urn:newswire:entry:story.1%3Alive:a%20b%2Fc"
     assert entry_uri("s", "x") != entry_uri("s", "y")
 
 
-def test_embed_without_a_web_url_gets_a_derived_uri() -> None:
+def test_embed_without_a_web_url_gets_a_derived_uri(entry_factory: Callable[..., Any]) -> None:
     """An embedded post keeps a unique uri in associations even without its own link."""
-    item = to_ninjs(variants()[2])
+    item = to_ninjs(variants(entry_factory)["odd-ids"])
     assert item["associations"][0]["uri"] == item["uri"] + ":embed:1"
     assert "renditions" not in item
