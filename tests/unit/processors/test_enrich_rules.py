@@ -1,0 +1,99 @@
+"""Enricher rules on small texts: quotes, names, places, language, keywords, the interface."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from newswire.processors.enrich import DEFAULT_ENRICHERS, enrich
+from newswire.processors.enrich.language import detect_language
+from newswire.processors.enrich.quotes import find_quotes
+from newswire.schemas import Entry
+from pydantic import ValidationError
+
+
+def _entry(text: str) -> Entry:
+    return Entry(id="t", story="s", version=1, op="create", seq=1, epoch="e", ts=0,
+                 published_at=datetime(2024, 1, 1, tzinfo=UTC), body_text=text)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"We will not back down," Kirby said.', "Kirby"),
+        ('"We will not back down," said Peskov.', "Peskov"),
+        ('Senator Bernie Sanders said: "This bill is a giveaway to the industry."', "Bernie Sanders"),
+        ('John Kirby spoke first. "We will not back down," he said.', "John Kirby"),
+        ('Russia has pledged support, the statement declared, calling it "a war on terrorism at last."', None),
+    ],
+)
+def test_quote_speaker(text: str, speaker: str | None) -> None:
+    """The speaker is found after, before or through a pronoun; never invented."""
+    found = find_quotes(text)
+    assert len(found) == 1
+    assert found[0]["speaker"] == speaker
+
+
+def test_short_scare_quotes_are_not_quotations() -> None:
+    """Quoted phrases of fewer than three words are not quotations."""
+    assert find_quotes('Russia pledged support in "combating terrorism," the statement said.') == []
+
+
+def test_people_places_and_organisations() -> None:
+    """Titles, given names and organisation words classify capitalised phrases."""
+    entry = enrich(_entry("Foreign Minister Sergey Lavrov met officials of the Bank of England in Geneva. "
+                          "Lavrov said talks went well."))  # fmt: skip
+    assert [p.name for p in entry.people] == ["Sergey Lavrov"]
+    assert [o.name for o in entry.organisations] == ["Bank of England"]
+    geneva = entry.places[0]
+    assert (geneva.name, geneva.country_code) == ("Geneva", "CH")
+    assert geneva.lat is not None and 46 < geneva.lat < 47
+
+
+def test_ambiguous_city_needs_a_preposition() -> None:
+    """A city that is also a given name is a place only after in/at/from…."""
+    assert enrich(_entry("Victoria Beckham arrived late.")).places == []
+    assert [p.name for p in enrich(_entry("The ferry arrived in Victoria late.")).places] == ["Victoria"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The government said on Monday that the talks would continue in the capital.", "en"),
+        ("Le gouvernement a annoncé que les négociations se poursuivront dans la capitale.", "fr"),
+        ("Die Regierung sagte, dass die Gespräche in der Hauptstadt fortgesetzt werden.", "de"),
+        ("Правительство заявило, что переговоры продолжатся в столице.", "ru"),
+    ],
+)
+def test_language(text: str, code: str) -> None:
+    """Common languages are recognised, other scripts through py3langid."""
+    assert detect_language(text) == code
+
+
+def test_language_of_text_without_letters_is_none() -> None:
+    """A body of digits and punctuation has no language."""
+    assert detect_language("12:30 — 4-2 !!") is None
+
+
+def test_custom_enricher_runs_after_defaults() -> None:
+    """A newsroom enricher sees the default fields and its output is validated."""
+
+    def desk(entry: Entry) -> dict[str, Any]:
+        return {"keywords": [*entry.keywords, f"people:{len(entry.people)}"]}
+
+    entry = enrich(_entry("Kirby said the talks in Geneva would go on."), (*DEFAULT_ENRICHERS, desk))
+    assert entry.keywords[-1] == "people:1"
+
+
+def test_enricher_returning_a_bad_value_is_an_error() -> None:
+    """An enricher that fills a field with the wrong type raises instead of emitting it."""
+    with pytest.raises(ValidationError):
+        enrich(_entry("text"), (lambda entry: {"people": ["not an object"]},))
+
+
+def test_keywords_prefer_names_and_repeated_words() -> None:
+    """Names and repeated content words come first; function words never."""
+    entry = enrich(_entry("Flooding in Lagos: flooding closed roads. The flooding is the worst in years."))
+    assert entry.keywords[:2] == ["flooding", "Lagos"]  # flooding 3 × 1, Lagos 1 × 2
+    assert "the" not in entry.keywords
