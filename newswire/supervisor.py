@@ -73,7 +73,10 @@ class Part:
         self.ready_timeout = ready_timeout
         self.process: asyncio.subprocess.Process | None = None
         self.stopping = False
-        self.tail: deque[str] = deque(maxlen=20)
+        self.tail: deque[str] = deque(maxlen=40)
+        #: forward the child's output to our stdout; off until the ready line is printed, so that nothing a
+        #: child says (Tansu prints "ready in 0ms") is mistaken for newswire's own ready line
+        self.echo = False
         self._pump: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -98,22 +101,27 @@ class Part:
                 return
             text = line.decode("utf-8", "replace").rstrip()
             self.tail.append(text)
-            sys.stdout.write(f"[{self.name}] {text}\n")
-            sys.stdout.flush()
+            if self.echo:
+                sys.stdout.write(f"[{self.name}] {text}\n")
+                sys.stdout.flush()
 
     async def wait_ready(self) -> None:
         """Poll the readiness probe until it answers True; raise if the process exits or time runs out."""
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.process is None or self.process.returncode is not None:
-                raise GaveUp(f"{self.name} exited during start-up: {self.why()}")
+                raise GaveUp(f"{self.name} exited during start-up: {self.why()}\n{self.output()}")
             with contextlib.suppress(Exception):
                 if await self.ready_probe():
                     if self.after_start:
                         await self.after_start()
                     return
             await asyncio.sleep(0.1)
-        raise GaveUp(f"{self.name} did not become ready within {self.ready_timeout:.0f} s")
+        raise GaveUp(f"{self.name} did not start within {self.ready_timeout:.0f} s\n{self.output()}")
+
+    def output(self) -> str:
+        """The child's last lines of output, indented, for error messages."""
+        return "\n".join(f"    [{self.name}] {line}" for line in self.tail)
 
     def why(self) -> str:
         code = self.process.returncode if self.process else None

@@ -155,6 +155,8 @@ async def _up(args: argparse.Namespace, bootstrap: str | None) -> int:
         story = f"/?story={DEMO_STORY}" if args.demo else "/"
         print(f"newswire ready: dashboard {gateway_url}{story} websocket ws://{args.host}:{args.gateway_port}/ws "
               f"ingest {ingest_url}/v1/stories/{{story}}/entries kafka {bootstrap_addr}", flush=True)
+        for part in parts:
+            part.echo = True
         if generated_token:
             print(f"ingest token (generated, set NEWSWIRE_INGEST_TOKEN to choose one): {token}", flush=True)
         if args.demo:
