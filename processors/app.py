@@ -18,8 +18,8 @@ from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from newswire.schemas import DeadLetterSource, encode, topics
 
+from newswire.schemas import DeadLetterSource, encode, topics
 from newswire.settings import KafkaSettings, env_float, env_int, env_str
 
 from . import metrics
@@ -87,7 +87,9 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
                             key_type=str, value_type=dict)
     story_table = app.Table("newswire-story-state", default=None, partitions=kafka.partitions,
                             key_type=str, value_type=dict)
-    processor = Processor(entry_table, story_table)  # type: ignore[arg-type]
+    near_table = app.Table("newswire-neardup-state", default=None, partitions=kafka.partitions,
+                           key_type=str, value_type=dict)
+    processor = Processor(entry_table, story_table, near_table)  # type: ignore[arg-type]
 
     @app.on_rebalance_complete.connect
     async def _ready(sender: object, **kwargs: object) -> None:
@@ -107,6 +109,9 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
                 await dlq_topic.send(key=msg.key, value=encode(outcome.dead_letter))
             elif outcome.dropped is not None:
                 metrics.DROPPED.labels(outcome.dropped).inc()
+                if outcome.duplicate_of:
+                    log.info("dropped near duplicate at %s[%d]@%d: keeps entry %s", msg.topic, msg.partition,
+                             msg.offset, outcome.duplicate_of)
             elif outcome.entry is not None:
                 entry = outcome.entry
                 await entries_topic.send(key=entry.story.encode(), value=encode(entry))

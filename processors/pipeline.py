@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from newswire.schemas import DeadLetter, DeadLetterSource, Entry, SchemaError, decode_raw
 
+from . import neardup
 from .enrich import DEFAULT_ENRICHERS, Enricher, enrich
 from .normalise import fingerprint, normalise
 from .versioning import EntryState, StoryState, decide, entry_key, next_seq
@@ -30,8 +32,10 @@ class Outcome:
     dead_letter: DeadLetter | None = None
     dropped: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    #: state to record once the entry is safely on the output topic (see Processor.apply)
-    pending: tuple[str, EntryState, str, StoryState] | None = None
+    #: the entry this one near-duplicates, when it was dropped as ``near_duplicate``
+    duplicate_of: str | None = None
+    #: state writes to make once the entry is safely on the output topic (see Processor.apply)
+    pending: list[tuple[MutableMapping[str, Any], str, Any]] = field(default_factory=list)
 
 
 def new_epoch() -> str:
@@ -57,6 +61,7 @@ class Processor:
         self,
         entries: MutableMapping[str, EntryState],
         stories: MutableMapping[str, StoryState],
+        near: MutableMapping[str, dict[str, Any]] | None = None,
         *,
         enrichers: tuple[Enricher, ...] = DEFAULT_ENRICHERS,
         epoch_factory: Callable[[], str] = new_epoch,
@@ -64,6 +69,7 @@ class Processor:
     ) -> None:
         self.entries = entries
         self.stories = stories
+        self.near: MutableMapping[str, dict[str, Any]] = near if near is not None else {}
         self.enrichers = enrichers
         self.epoch_factory = epoch_factory
         self.clock = clock
@@ -81,14 +87,32 @@ class Processor:
             return Outcome(dead_letter=dead_letter(reason, value, source, key, now))
 
         started = time.perf_counter()
-        clean = normalise(raw.entry)
+        try:
+            clean = normalise(raw.entry)
+        except ValueError as exc:  # e.g. HTML that is nothing but scripts: no text left once sanitised
+            return Outcome(dead_letter=dead_letter(f"entry: {exc}", value, source, key, now))
         fp = fingerprint(clean)
         assert clean.id is not None  # RawEvent validation guarantees it
         ekey = entry_key(raw.story, clean.id)
-        decision = decide(raw.op, fp, self.entries.get(ekey))
+        previous = self.entries.get(ekey)
+        if previous is not None and previous.get("dup_of"):
+            return Outcome(dropped="near_duplicate", duplicate_of=previous["dup_of"])
+        decision = decide(raw.op, fp, previous)
         if not decision.emit:
             return Outcome(dropped=decision.reason)
         assert decision.op is not None and decision.entry_state is not None
+        writes: list[tuple[MutableMapping[str, Any], str, Any]] = []
+        if decision.op != "delete":
+            try:
+                kept_id, near_state = neardup.check(self.near.get(raw.story), clean.id, clean.body_text or "")
+            except ValueError:  # no words to compare (a bare link): never a near duplicate
+                kept_id, near_state = None, None
+            if kept_id is not None:
+                # remembered, so replays of this id are dropped without comparing again
+                self.entries[ekey] = {"fp": fp, "v": 0, "deleted": False, "dup_of": kept_id}
+                return Outcome(dropped="near_duplicate", duplicate_of=kept_id)
+            if near_state is not None:
+                writes.append((self.near, raw.story, near_state))
         story_state = next_seq(self.stories.get(raw.story), self.epoch_factory)
 
         deleted = decision.op == "delete"
@@ -115,16 +139,15 @@ class Processor:
         if not deleted:
             entry = enrich(entry, self.enrichers)
         enriched = time.perf_counter()
+        writes += [(self.entries, ekey, decision.entry_state), (self.stories, raw.story, story_state)]  # type: ignore[list-item]
         return Outcome(entry=entry, timings={"normalise": normalised - started, "enrich": enriched - normalised},
-                       pending=(ekey, decision.entry_state, raw.story, story_state))
+                       pending=writes)
 
     def apply(self, outcome: Outcome) -> None:
         """Record an emitted entry's state. Called after the entry was handed to Kafka, so a crash in
         between re-emits the entry (recovered from the output topic) rather than losing it."""
-        if outcome.pending is not None:
-            ekey, entry_state, story, story_state = outcome.pending
-            self.entries[ekey] = entry_state
-            self.stories[story] = story_state
+        for store, key, value in outcome.pending:
+            store[key] = value
 
     def process(self, key: bytes | None, value: bytes | None, source: DeadLetterSource) -> Outcome:
         """handle() and apply() in one step, for callers without a transport in between."""

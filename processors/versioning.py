@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from newswire.schemas import Op
 
@@ -34,6 +34,8 @@ class EntryState(TypedDict):
     fp: str
     v: int
     deleted: bool
+    #: set when the entry was dropped as a near duplicate of this kept entry id
+    dup_of: NotRequired[str]
 
 
 class StoryState(TypedDict):

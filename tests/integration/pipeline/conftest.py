@@ -23,7 +23,6 @@ from newswire.schemas import topics
 from support import TIMEOUT
 
 
-
 @dataclass
 class Pipeline:
     bootstrap: str

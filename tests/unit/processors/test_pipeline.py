@@ -80,3 +80,31 @@ def test_delete_emits_an_empty_tombstone_and_blocks_later_replays(processor):
     tomb = processor.process(b"s", raw("s", "a", "text", op="delete"), SOURCE).entry
     assert (tomb.op, tomb.version, tomb.body_text) == ("delete", 2, "")
     assert processor.process(b"s", raw("s", "a", "text"), SOURCE).dropped == "deleted"
+
+
+def test_a_near_duplicate_under_another_id_is_dropped_with_the_kept_id(processor):
+    """The same post re-sent under a new id with an "Update:" prefix and a tracking link is dropped."""
+    text = "Ferry services between Holyhead and Dublin will resume tomorrow morning once harbour checks end."
+    kept = processor.process(b"s", raw("s", "live-1", text), SOURCE).entry
+    dup = processor.process(b"s", raw("s", "rss-9", "Update: " + text + " https://x.example/a?utm_source=rss"),
+                            SOURCE)
+    assert kept is not None and dup.entry is None
+    assert (dup.dropped, dup.duplicate_of) == ("near_duplicate", "live-1")
+    assert processor.process(b"s", raw("s", "rss-9", text), SOURCE).dropped == "near_duplicate"
+
+
+def test_different_posts_sharing_a_link_are_both_kept(processor):
+    """Two posts linking the same article are not duplicates."""
+    a = processor.process(b"s", raw("s", "a", "Putin orders start of Russian military withdrawal from Syria "
+                                              "http://on.rt.com/76wy"), SOURCE)
+    b = processor.process(b"s", raw("s", "b", "Moscow will keep its Hmeymim airbase in Latakia province "
+                                              "http://on.rt.com/76wy"), SOURCE)
+    assert a.entry is not None and b.entry is not None
+
+
+def test_html_that_sanitises_to_nothing_is_rejected(processor):
+    """An entry that is only a script has no text once sanitised: DLQ, with the reason."""
+    entry = RawEntry(id="x", body_html="<script>alert(1)</script>")
+    value = encode(make_raw_event("s", entry, source="test", now_ms=1))
+    outcome = processor.process(b"s", value, SOURCE)
+    assert outcome.dead_letter is not None and outcome.dead_letter.reason.startswith("entry:")
