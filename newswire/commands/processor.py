@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 
 from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE
+from newswire.settings import KafkaSettings
 
 log = logging.getLogger("newswire.processor")
 
