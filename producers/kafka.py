@@ -15,12 +15,13 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+
 from newswire.schemas import Op, RawEntry, RawEvent, encode, topics
 
 from .ids import entry_id_for_content
@@ -119,7 +120,25 @@ class Publisher:
         await self.send_event(event)
         return event
 
-    async def publish_many(self, story: str, entries: Sequence[RawEntry], *,
-                           op: Op = "create") -> list[RawEvent]:
-        """Publish entries in order (one story, one partition, so Kafka keeps the order)."""
-        return [await self.publish(story, entry, op=op) for entry in entries]
+    async def publish_many(self, story: str, entries: Sequence[RawEntry], *, op: Op = "create", window: int = 256,
+                           progress: Callable[[int], None] | None = None) -> list[RawEvent]:
+        """Publish entries in order, up to ``window`` records in flight (one story is one partition, and the
+        client keeps one batch in flight per partition, so Kafka keeps the order). ``progress(n)`` is called
+        as each run of ``n`` records is acknowledged. A run that fails is sent again record by record with
+        retries: a record that had landed is then a replay, which the processor drops."""
+        events = [make_raw_event(story, entry, op=op, source=self.source) for entry in entries]
+        for start in range(0, len(events), window):
+            run = events[start:start + window]
+            try:
+                futures = [await self._producer.send(self.topic, encode(ev), key=ev.story.encode(),
+                                                      headers=cloudevents_headers(ev.event_id, self.source,
+                                                                                  CE_TYPE_RAW, ev.ts))
+                           for ev in run]
+                await asyncio.gather(*futures)
+            except KafkaError as exc:
+                log.warning("a run of %d records failed (%r); sending them one by one", len(run), exc)
+                for ev in run:
+                    await self.send_event(ev)
+            if progress:
+                progress(len(run))
+        return events

@@ -61,9 +61,24 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
 
 
+#: Show a progress bar (on a terminal) from this many entries on.
+PROGRESS_FROM = 200
+
+
 async def _publish(bootstrap: str, batches: list) -> int:  # type: ignore[type-arg]
+    from rich.console import Console
+    from rich.progress import Progress
+
+    total = sum(len(entries) for _, _, entries in batches)
+    show = total >= PROGRESS_FROM and sys.stderr.isatty()
     async with Publisher(bootstrap, source="newswire-publish") as publisher:
-        for name, story, entries in batches:
-            await publisher.publish_many(story, entries)
-            print(f"{name}: published {len(entries)} entries to story {story}", file=sys.stderr)
+        with Progress(console=Console(stderr=True), transient=True, disable=not show) as bar:
+            task = bar.add_task("publishing", total=total)
+            for name, story, entries in batches:
+                await publisher.publish_many(story, entries, progress=lambda n: bar.advance(task, n))
+                done = f"{name}: published {len(entries)} entries to story {story}"
+                if show:
+                    bar.console.print(done, highlight=False)
+                else:
+                    print(done, file=sys.stderr)
     return EXIT_OK
