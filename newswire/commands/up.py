@@ -45,8 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def _newswire(*args: str) -> list[str]:
-    return [sys.executable, "-m", "newswire.cli", *args]
+def _newswire(args: argparse.Namespace, *command: str) -> list[str]:
+    """argv of a child ``newswire`` command, with the same logging flags as ``up``."""
+    return [sys.executable, "-m", "newswire.cli", "--log-level", args.log_level, "--log-format", args.log_format,
+            *command]
 
 
 async def _http_ok(url: str) -> bool:
@@ -128,14 +130,14 @@ async def _up(args: argparse.Namespace, bootstrap: str | None) -> int:
             return path.exists()
 
         name = "processor" if args.processors == 1 else f"processor-{i + 1}"
-        parts.append(Part(name, _newswire("processor", "--bootstrap", bootstrap_addr, "--ready-file", str(ready_file)),
-                          ready=processor_ready, env=env))
+        argv = _newswire(args, "processor", "--bootstrap", bootstrap_addr, "--ready-file", str(ready_file))
+        parts.append(Part(name, argv, ready=processor_ready, env=env))
     gateway_url = f"http://{args.host}:{args.gateway_port}"
     ingest_url = f"http://{args.host}:{args.ingest_port}"
-    parts.append(Part("gateway", _newswire("gateway", "--host", args.host, "--port", str(args.gateway_port),
+    parts.append(Part("gateway", _newswire(args, "gateway", "--host", args.host, "--port", str(args.gateway_port),
                                            "--bootstrap", bootstrap_addr),
                       ready=lambda: _http_ok(f"{gateway_url}/readyz"), env=env))
-    parts.append(Part("ingest", _newswire("ingest", "--host", args.host, "--port", str(args.ingest_port),
+    parts.append(Part("ingest", _newswire(args, "ingest", "--host", args.host, "--port", str(args.ingest_port),
                                           "--bootstrap", bootstrap_addr),
                       ready=lambda: _http_ok(f"{ingest_url}/healthz"), env=env))
 
