@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import nh3
 import orjson
+
 from newswire.schemas import Embed, RawEntry
 
 __all__ = [

@@ -9,7 +9,10 @@ Enrichers read ``entry.body_text`` / ``entry.embeds`` and never do I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from newswire.schemas import Entry
 
@@ -26,18 +29,30 @@ Enricher = Callable[[Entry], dict[str, Any]]
 DEFAULT_ENRICHERS: tuple[Enricher, ...] = (social, quotes, people_and_organisations, places, language, keywords)
 
 
+@cache
+def _field_adapter(name: str) -> TypeAdapter[Any]:
+    field = Entry.model_fields.get(name)
+    if field is None:
+        raise ValueError(f"an enricher returned {name!r}, which is not a field of Entry")
+    return TypeAdapter(field.annotation)
+
+
 def enrich(entry: Entry, enrichers: Sequence[Enricher] = DEFAULT_ENRICHERS) -> Entry:
     """Apply each enricher to the entry and return the enriched copy.
 
-    Each enricher sees the fields filled by the ones before it (a cheap unvalidated copy);
-    the result is validated once, at the end, so a bad value from any enricher raises
-    :class:`pydantic.ValidationError` instead of reaching the wire.
+    Each enricher sees the fields filled by the ones before it (one private working copy,
+    updated in place); only the filled fields are validated, once, at the end, so a bad
+    value from any enricher raises :class:`pydantic.ValidationError` (an unknown field
+    :class:`ValueError`) instead of reaching the wire.
     """
     updates: dict[str, Any] = {}
-    current = entry
+    current = entry.model_copy()
     for enricher in enrichers:
         fields = enricher(current)
         if fields:
             updates.update(fields)
-            current = current.model_copy(update=fields)
-    return Entry.model_validate({**entry.model_dump(), **updates}) if updates else entry
+            current.__dict__.update(fields)
+    if not updates:
+        return entry
+    validated = {name: _field_adapter(name).validate_python(value) for name, value in updates.items()}
+    return entry.model_copy(update=validated)

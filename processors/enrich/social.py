@@ -22,10 +22,13 @@ def social(entry: Entry) -> dict[str, Any]:
     hashtags: list[str] = []
     mentions: list[str] = []
     links: list[str] = []
-    for text in texts:
-        hashtags += [h for h in _HASHTAG.findall(text) if not h.isdigit()]
-        mentions += _MENTION.findall(text)
-        links += [u.rstrip(".,;:!?") for u in _URL.findall(text)]
+    for text in texts:  # each pattern runs only when its marker is there: most posts have none
+        if "#" in text:
+            hashtags += [h for h in _HASHTAG.findall(text) if not h.isdigit()]
+        if "@" in text:
+            mentions += _MENTION.findall(text)
+        if "http" in text:
+            links += [u.rstrip(".,;:!?") for u in _URL.findall(text)]
     for embed in entry.embeds:
         hashtags += embed.hashtags
         links += embed.links
