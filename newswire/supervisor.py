@@ -49,8 +49,9 @@ class RestartPolicy:
 class Part:
     """One supervised child process.
 
-    ``ready`` is an async probe returning True once the part accepts work; ``after_start``
-    runs after each (re)start became ready (e.g. re-creating topics on a fresh broker).
+    ``ready`` is an async probe returning True once the part accepts work; ``before_start`` runs
+    before each (re)start (e.g. removing a stale ready file, so the probe waits for the new process);
+    ``after_start`` runs after each (re)start became ready (e.g. re-creating topics on a fresh broker).
     """
 
     def __init__(
@@ -61,6 +62,7 @@ class Part:
         ready: Callable[[], Awaitable[bool]],
         env: dict[str, str] | None = None,
         after_start: Callable[[], Awaitable[None]] | None = None,
+        before_start: Callable[[], None] | None = None,
         policy: RestartPolicy | None = None,
         ready_timeout: float = 120.0,
     ) -> None:
@@ -69,6 +71,7 @@ class Part:
         self.ready_probe = ready
         self.env = env
         self.after_start = after_start
+        self.before_start = before_start
         self.policy = policy or RestartPolicy()
         self.ready_timeout = ready_timeout
         self.process: asyncio.subprocess.Process | None = None
@@ -80,6 +83,8 @@ class Part:
         self._pump: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        if self.before_start:
+            self.before_start()
         self.process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.DEVNULL,
