@@ -30,6 +30,7 @@ from typing import Any
 
 import jwt
 import orjson
+
 from newswire.schemas.ws import entry_frame
 
 from .settings import GatewaySettings

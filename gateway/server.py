@@ -21,10 +21,10 @@ import orjson
 from aiohttp import WSMsgType, web
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
-from newswire.schemas import topics
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from newswire.broker import ensure_topics
+from newswire.schemas import topics
 from newswire.settings import KafkaSettings
 
 from .metrics import GatewayMetrics
@@ -146,6 +146,7 @@ class GatewayServer:
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._last_flush = 0.0
         self._conn_tokens = self.settings.max_new_connections_per_s
         self._conn_refill = time.monotonic()
         self._closers: set[asyncio.Task[None]] = set()
@@ -282,10 +283,13 @@ class GatewayServer:
         """Flush within the coalescing window (everything due by then goes out in one write per client)."""
         if self._flush_handle is None and self.hub.has_pending:
             loop = asyncio.get_running_loop()
-            self._flush_handle = loop.call_later(self.settings.coalesce_ms / 1000, self._flush)
+            # at most one flush per window: idle → at once, busy → at the end of the current window
+            due = self._last_flush + self.settings.coalesce_ms / 1000 - loop.time()
+            self._flush_handle = loop.call_at(loop.time() + max(0.0, due), self._flush)
 
     def _flush(self) -> None:
         self._flush_handle = None
+        started = self._last_flush = asyncio.get_running_loop().time()
         plan = self.hub.flush()
         limit = self.settings.max_buffer_bytes
         slow: list[Session] = []
@@ -305,6 +309,7 @@ class GatewayServer:
                 self.metrics.latency.observe(max(0.0, (now_ms - rec.kafka_ts) / 1000))
         if deliveries:
             self.metrics.deliveries.inc(deliveries)
+            self.metrics.flush_seconds.observe(asyncio.get_running_loop().time() - started)
         for session, outbox in plan.sessions:
             if outbox and session.io is not None:
                 session.io.write_chunk(ws_frames(outbox), outbox)

@@ -39,20 +39,11 @@ def run(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         return _run_workers(settings, args)
     try:
-        _event_loop_runner()(_serve(settings))
+        asyncio.run(_serve(settings))
     except OSError as exc:
         print(f"newswire gateway: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     return EXIT_OK
-
-
-def _event_loop_runner():  # type: ignore[no-untyped-def]
-    """uvloop when installed (its C transports make the per-client writes of the fan-out cheaper)."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run
-    return uvloop.run
 
 
 async def _serve(settings: object) -> None:
