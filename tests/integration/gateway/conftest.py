@@ -12,11 +12,11 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
+
+from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 from newswire.gateway.server import GatewayServer
 from newswire.gateway.settings import GatewaySettings
 from newswire.schemas import topics
-
-from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 
 #: The one time unit of these tests (seconds); raise it on a slow machine.
 TIMEOUT = float(os.environ.get("NEWSWIRE_TEST_TIMEOUT", "15"))

@@ -12,6 +12,7 @@ import aiohttp
 import jwt
 import pytest
 import websockets
+
 from newswire.gateway.server import GatewayServer
 from newswire.gateway.settings import GatewaySettings
 
@@ -217,3 +218,32 @@ async def test_slow_client_is_closed_while_others_keep_receiving(
 
 async def _until_async(condition: Any) -> None:
     await asyncio.wait_for(_until(condition), TIMEOUT)
+
+
+async def test_new_connection_rate_limit_answers_503(settings: GatewaySettings) -> None:
+    """Past max_new_connections_per_s a handshake gets 503 with Retry-After."""
+    async with GatewayServer(settings.replace(max_new_connections_per_s=1)) as gw:
+        await gw.wait_ready(TIMEOUT)
+        async with websockets.connect(url(gw)):
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                await websockets.connect(url(gw))
+        assert refused.value.response.status_code == 503
+        assert refused.value.response.headers["Retry-After"] == "1"
+
+
+async def test_compression_on_by_setting(settings: GatewaySettings, writer: EntryWriter, story: str) -> None:
+    """With compression on, a client offering permessage-deflate gets it and receives every entry."""
+    async with GatewayServer(settings.replace(compression=True)) as gw:
+        await gw.wait_ready(TIMEOUT)
+        async with websockets.connect(url(gw), compression="deflate") as ws:
+            assert "permessage-deflate" in ws.response.headers.get("Sec-WebSocket-Extensions", "")
+            await ws.send(json.dumps({"type": "subscribe", "channel": f"story:{story}", "since": 0}))
+            assert (await recv_json(ws))["type"] == "subscribed"
+            await writer.write(*(make_entry(story, i) for i in range(1, 4)))
+            assert [m["seq"] for m in await entries(ws, 3)] == [1, 2, 3]
+
+
+async def test_compression_off_by_default(gateway: GatewayServer) -> None:
+    """permessage-deflate costs memory per connection: the default gateway declines it."""
+    async with websockets.connect(url(gateway), compression="deflate") as ws:
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers

@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 import orjson
 import pytest
+
 from newswire.gateway.protocol import (
     CLOSE_BAD_DATA,
     CLOSE_FLOOD,

@@ -1,0 +1,41 @@
+"""Gateway settings: read once from NEWSWIRE_GATEWAY_*, overridden by flags, refused when unusable."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswire.gateway.settings import GatewaySettings, SettingsError
+
+
+def test_environment_sets_typed_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Variables are parsed into their types; lists are comma-separated."""
+    monkeypatch.setenv("NEWSWIRE_GATEWAY_PORT", "9999")
+    monkeypatch.setenv("NEWSWIRE_GATEWAY_COMPRESSION", "yes")
+    monkeypatch.setenv("NEWSWIRE_GATEWAY_ALLOWED_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("NEWSWIRE_GATEWAY_COALESCE_MS", "2.5")
+    settings = GatewaySettings()
+    assert settings.port == 9999 and settings.compression is True and settings.coalesce_ms == 2.5
+    assert settings.allowed_origins == ("https://a.example", "https://b.example")
+
+
+def test_flags_override_and_none_keeps_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """replace() applies given flags and ignores absent (None) ones."""
+    monkeypatch.setenv("NEWSWIRE_GATEWAY_PORT", "9999")
+    settings = GatewaySettings().replace(port=None, host="0.0.0.0")
+    assert settings.port == 9999 and settings.host == "0.0.0.0"
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("NEWSWIRE_GATEWAY_PORT", "eighty", "expected an integer"),
+    ("NEWSWIRE_GATEWAY_MAX_CHANNELS", "0", "at least 1"),
+    ("NEWSWIRE_GATEWAY_IDLE_TIMEOUT_S", "-1", "greater than 0"),
+    ("NEWSWIRE_GATEWAY_COALESCE_MS", "5000", "between 0 and 1000"),
+    ("NEWSWIRE_GATEWAY_JWT_KEY", "short", "at least 32 bytes"),
+])
+def test_unusable_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+                                           message: str) -> None:
+    """A bad value raises SettingsError naming the variable and the rule."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=message) as err:
+        GatewaySettings()
+    assert name in str(err.value)
