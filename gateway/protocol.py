@@ -305,10 +305,12 @@ class Hub:
         story_channel = self.channels.get("story:" + rec.story)
         if outcome == "new-epoch":
             self.counters.epoch_changes += 1
-            if story_channel is not None:
-                resync = self._resync(story_channel.name, "epoch_changed", rec.epoch, 0)
-                for session in story_channel.subscribers:
-                    self._send(session, resync)
+            if story_channel is not None and story_channel.subscribers:
+                # shared by every subscriber and queued before the entry, so it arrives first
+                if not story_channel.pending:
+                    self.dirty_channels.append(story_channel)
+                story_channel.pending.append(
+                    orjson.dumps(self._resync(story_channel.name, "epoch_changed", rec.epoch, 0)))
         self._queue(story_channel, rec)
         self._queue(self.channels.get("all"), rec)
         if not rec.private:

@@ -156,8 +156,9 @@ def test_epoch_change_sends_resync_to_subscribers() -> None:
     flush_for(hub, s)
     hub.ingest(entry(1, eid="x", epoch="E2"))
     msgs = flush_for(hub, s)
-    assert [m["type"] for m in msgs] == ["entry", "resync"] or [m["type"] for m in msgs] == ["resync", "entry"]
-    assert any(m["type"] == "resync" and m["epoch"] == "E2" for m in msgs)
+    assert [m["type"] for m in msgs] == ["resync", "entry"]
+    assert msgs[0]["epoch"] == "E2" and msgs[0]["reason"] == "epoch_changed"
+    assert (msgs[1]["epoch"], msgs[1]["seq"]) == ("E2", 1)
     assert hub.stories["s1"].epoch == "E2" and hub.stories["s1"].latest == 1
 
 
