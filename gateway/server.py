@@ -56,13 +56,14 @@ def ws_frames(payloads: list[bytes]) -> bytes:
 class _WsOut:
     """Output side of a websocket client: raw frames to the transport, or aiohttp when compressed."""
 
-    __slots__ = ("ws", "transport", "compressed", "queue", "task")
+    __slots__ = ("ws", "transport", "compressed", "queue", "queued_bytes", "task")
 
     def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport) -> None:
         self.ws = ws
         self.transport = transport
         self.compressed = bool(ws.compress)
         self.queue: asyncio.Queue[bytes] | None = asyncio.Queue() if self.compressed else None
+        self.queued_bytes = 0
         self.task: asyncio.Task[None] | None = (asyncio.get_running_loop().create_task(self._drain())
                                                 if self.compressed else None)
 
@@ -70,18 +71,20 @@ class _WsOut:
         if self.queue is not None:
             for p in payloads:
                 self.queue.put_nowait(p)
+                self.queued_bytes += len(p)
         elif not self.transport.is_closing():
             self.transport.write(chunk)
 
     def buffered(self) -> int:
         if self.queue is not None:
-            return sum(len(p) for p in self.queue._queue)  # type: ignore[attr-defined]
+            return self.queued_bytes + self.transport.get_write_buffer_size()
         return self.transport.get_write_buffer_size()
 
     async def _drain(self) -> None:
         assert self.queue is not None
         while True:
             payload = await self.queue.get()
+            self.queued_bytes -= len(payload)
             await self.ws.send_str(payload.decode())
 
 
@@ -190,9 +193,12 @@ class GatewayServer:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        for ws in list(self._websockets):
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(code=1001, message=b"server shutting down"), 1)
+        closing = [asyncio.ensure_future(ws.close(code=1001, message=b"server shutting down"))
+                   for ws in list(self._websockets)]
+        if closing:
+            _, late = await asyncio.wait(closing, timeout=self.settings.close_grace_s)
+            for task in late:
+                task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
         if self._flush_handle is not None:

@@ -65,7 +65,9 @@ def _run_workers(settings: object, args: argparse.Namespace) -> int:
     if settings.port == 0:
         print("newswire gateway: --workers needs a fixed --port", file=sys.stderr)
         return 2
-    cmd = [sys.executable, "-m", "newswire.cli", "gateway", "--host", settings.host, "--port", str(settings.port),
+    cmd = [sys.executable, "-m", "newswire.cli", "--log-level", getattr(args, "log_level", "INFO"),
+           "--log-format", getattr(args, "log_format", "text"),
+           "gateway", "--host", settings.host, "--port", str(settings.port),
            "--bootstrap", settings.bootstrap, "--workers", "1",
            "--fetch-max-wait-ms", str(settings.fetch_max_wait_ms), "--coalesce-ms", str(settings.coalesce_ms)]
     children = [subprocess.Popen(cmd, stdin=subprocess.DEVNULL, env=os.environ.copy())
