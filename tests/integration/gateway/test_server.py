@@ -247,3 +247,27 @@ async def test_compression_off_by_default(gateway: GatewayServer) -> None:
     """permessage-deflate costs memory per connection: the default gateway declines it."""
     async with websockets.connect(url(gateway), compression="deflate") as ws:
         assert "Sec-WebSocket-Extensions" not in ws.response.headers
+
+
+async def test_readyz_is_503_until_kafka_answers(settings: GatewaySettings) -> None:
+    """Without a reachable Kafka the gateway is alive (/healthz 200) but not ready (/readyz 503)."""
+    from newswire.broker import free_port
+
+    async with GatewayServer(settings.replace(bootstrap=f"127.0.0.1:{free_port()}")) as gw:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{gw.port}/healthz") as resp:
+                assert resp.status == 200
+            async with http.get(f"http://127.0.0.1:{gw.port}/readyz") as resp:
+                assert resp.status == 503
+                assert (await resp.json())["kafka"] is False
+
+
+async def test_bad_record_is_skipped_and_counted(gateway: GatewayServer, writer: EntryWriter, story: str) -> None:
+    """A record that is not an entry is counted and skipped; the next entry is still delivered."""
+    async with websockets.connect(url(gateway)) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "channel": f"story:{story}"}))
+        await recv_json(ws)
+        await writer.producer.send_and_wait("newswire.entries", b"{not an entry", key=story.encode())
+        await writer.write(make_entry(story, 1))
+        assert [m["seq"] for m in await entries(ws, 1)] == [1]
+    assert gateway.hub.counters.bad_records >= 1
