@@ -216,9 +216,6 @@ class Session:
     #: Transport-specific data the I/O layer attaches (the socket, the SSE cursor).
     io: Any = None
 
-    def private_channels(self) -> list[str]:
-        return [name for name in self.channels if name == "all" or name.startswith("story:")]
-
 
 @dataclass
 class Flush:
@@ -554,11 +551,11 @@ class Hub:
         if history is None or history.epoch is None:
             return [], (None if since == 0 else "unknown_position")
         if epoch is not None and epoch != history.epoch:
-            return list(history.records), "epoch_changed"
+            return [], "epoch_changed"
+        if since == 0:
+            return list(history.records), None  # everything held (the first seq shows what aged out)
         if since > history.latest:
             return [], "since_ahead"
-        if since == 0:
-            return list(history.records), (None if history.first_seq() <= 1 else "history_too_short")
         if since + 1 < history.first_seq():
             return [], "history_too_short"
         return history.after(since), None
@@ -575,9 +572,11 @@ class Hub:
             if cursor > history.latest:
                 problem = "since_ahead"
                 continue
-            if cursor + 1 < history.first_seq() and (cursor > 0 or history.first_seq() > 1):
+            if cursor > 0 and cursor + 1 < history.first_seq():
                 problem = "history_too_short"
             out.extend(r for r in history.after(cursor) if self.matches(channel, r))
+        if problem is not None:
+            return [], problem  # the client resubscribes with since 0 rather than patch a partial replay
         out.sort(key=lambda r: r.n)
         return out, problem
 

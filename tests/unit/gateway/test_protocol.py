@@ -145,6 +145,20 @@ def test_since_with_another_epoch_gets_resync() -> None:
     send(hub, s, type="subscribe", channel="story:s1", since=1, epoch="E1")
     msgs = flush_for(hub, s)
     assert msgs[1]["type"] == "resync" and msgs[1]["reason"] == "epoch_changed" and msgs[1]["epoch"] == "E2"
+    assert seqs(msgs) == []
+
+
+def test_since_zero_after_trimming_replays_what_is_held_without_resync() -> None:
+    """since 0 is 'everything held': no resync (a client answering resync with since 0 must not loop)."""
+    hub, _ = make_hub(history_max_entries=3)
+    for i in range(1, 8):
+        hub.ingest(entry(i))
+    s = hub.open_session()
+    send(hub, s, type="subscribe", channel="story:s1", since=0)
+    msgs = flush_for(hub, s)
+    assert msgs[0]["recovered"] is True
+    assert [m["type"] for m in msgs].count("resync") == 0
+    assert seqs(msgs) == [5, 6, 7]
 
 
 def test_epoch_change_sends_resync_to_subscribers() -> None:
@@ -388,3 +402,16 @@ def test_clock_default_is_wall_time() -> None:
     s = hub.open_session()
     send(hub, s, type="ping")
     assert abs(hub.flush().messages_for(s)[0]["ts"] - time.time() * 1000) < 5000
+
+
+def test_aggregate_cursor_older_than_history_gets_resync_and_no_partial_replay() -> None:
+    """A story cursor behind the held history: recovered false, a resync, and nothing replayed."""
+    hub, _ = make_hub(history_max_entries=2)
+    for i in range(1, 6):
+        hub.ingest(entry(i, story="a", hashtags=("x",)))
+    s = hub.open_session()
+    send(hub, s, type="subscribe", channel="tag:x", since={"a": 1})
+    msgs = flush_for(hub, s)
+    assert msgs[0]["recovered"] is False
+    assert msgs[1]["type"] == "resync" and msgs[1]["reason"] == "history_too_short"
+    assert seqs(msgs) == []
