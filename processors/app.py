@@ -1,31 +1,40 @@
 """The faust worker: wires ``newswire.entries.raw`` to :class:`~newswire.processors.pipeline.Processor`.
 
-Only I/O lives here: the agent reads raw records, hands the bytes to the pipeline,
-and sends the outcome to ``newswire.entries`` or ``newswire.entries.dlq``. State lives
-in two faust tables (changelog-backed, so a restarted worker remembers):
-``newswire-entry-state`` and ``newswire-story-state``.
+Only I/O lives here: the agent reads raw records, hands the bytes to the pipeline, and
+sends the outcome to ``newswire.entries`` or ``newswire.entries.dlq``.
 
-Delivery is at-least-once (faust's exactly-once mode has open bugs, and the embedded
-broker has no transactions); the version rules make replays harmless.
+Crash safety (each ``(id, version)`` on ``newswire.entries`` exactly once): the output topic
+is the state. An entry leaves on the same partition number as its raw record, and before a
+worker handles the first record of a newly assigned partition it reads that partition of
+``newswire.entries`` back (from where it last read, or from the start) and absorbs every
+entry into the rules' state (versions, fingerprints, per-story seq/epoch, near-duplicate
+signatures). Raw delivery is at-least-once (faust flushes the producer before it commits an
+input offset, and on revocation), so after a SIGKILL the records since the last commit come
+again, and each one whose entry already reached the topic is recognised as a replay; one
+whose entry never got there is emitted now. No changelog table can disagree with the topic,
+and none is written per entry. See docs/processors.md.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import faust
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from newswire.schemas import DeadLetterSource, encode, topics
 from newswire.settings import KafkaSettings, env_float, env_int, env_str
 
 from . import metrics
-from .pipeline import Processor
+from .pipeline import PartitionState, Processor
 
-__all__ = ["ProcessorSettings", "create_app"]
+__all__ = ["ProcessorSettings", "EntriesReader", "create_app"]
 
 log = logging.getLogger("newswire.processor")
 
@@ -39,6 +48,8 @@ class ProcessorSettings:
     #: How long the group waits for members to rejoin; short so a lone worker starts (and restarts) quickly.
     rebalance_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_REBALANCE_TIMEOUT_S", 5.0))
     commit_interval_ms: int = field(default_factory=lambda: env_int("NEWSWIRE_COMMIT_INTERVAL_MS", 500, minimum=10))
+    #: How long a dead worker's partitions wait before the group hands them to another member.
+    session_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
 
 
 def _patch_fetch_wait(wait_ms: int) -> None:
@@ -56,11 +67,74 @@ def _patch_fetch_wait(wait_ms: int) -> None:
     thread_cls._create_worker_consumer = create  # type: ignore[method-assign]
 
 
+def _patch_idempotence(enabled: bool) -> None:
+    """faust asks for an idempotent producer only in its exactly-once mode; ask for it when the settings
+    say the broker supports it (Apache Kafka: yes; the embedded broker: no)."""
+    producer_cls = faust_aiokafka.Producer
+    original = getattr(producer_cls, "_newswire_original_extra", producer_cls._settings_extra)
+
+    def extra(self: Any) -> Any:
+        settings = dict(original(self))
+        if enabled:
+            settings.update(acks="all", enable_idempotence=True)
+        return settings
+
+    producer_cls._newswire_original_extra = original  # type: ignore[attr-defined]
+    producer_cls._settings_extra = extra  # type: ignore[method-assign]
+
+
+class EntriesReader:
+    """Reads partitions of ``newswire.entries`` back into :class:`PartitionState` (no consumer group)."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self.kafka = kafka
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def catch_up(self, partition: int, state: PartitionState) -> int:
+        """Absorb the partition's entries from ``state.read_to`` to the current end; the count read."""
+        if self._consumer is None:
+            self._consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka.bootstrap, group_id=None,
+                                              enable_auto_commit=False, auto_offset_reset="earliest",
+                                              fetch_max_wait_ms=self.kafka.fetch_max_wait_ms)
+            await self._consumer.start()
+        consumer = self._consumer
+        tp = TopicPartition(topics.ENTRIES, partition)
+        consumer.assign([tp])
+        end = (await consumer.end_offsets([tp]))[tp]
+        if end < state.read_to:  # the topic was recreated: what the state knew is gone
+            state.__init__()  # type: ignore[misc]
+        if end <= state.read_to:
+            return 0
+        consumer.seek(tp, state.read_to)
+        count = 0
+        # Read until a fetch comes back empty, not just to ``end``: the embedded broker reports the base offset
+        # of the last batch as the end offset, so records after it would be missed.
+        while True:
+            batch = (await consumer.getmany(tp, timeout_ms=200, max_records=5000)).get(tp, [])
+            if not batch and await consumer.position(tp) >= end:
+                break
+            for record in batch:
+                try:
+                    state.absorb(orjson.loads(record.value))
+                except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+                    log.warning("skipped unreadable %s[%d]@%d: %s", topics.ENTRIES, partition, record.offset, exc)
+                count += 1
+        state.read_to = await consumer.position(tp)
+        metrics.REBUILT.inc(count)
+        return count
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+
 def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | None = None) -> faust.App:
-    """The faust app; ``ready_file`` is written once partitions are assigned and tables recovered."""
+    """The faust app; ``ready_file`` is written once partitions are assigned."""
     settings = settings or ProcessorSettings()
     kafka = settings.kafka
     _patch_fetch_wait(kafka.fetch_max_wait_ms)
+    _patch_idempotence(kafka.idempotence)
     brokers = [f"kafka://{hostport.strip()}" for hostport in kafka.bootstrap.split(",") if hostport.strip()]
     app = faust.App(
         settings.app_id,
@@ -76,48 +150,77 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         stream_wait_empty=False,
         topic_allow_declare=True,
         broker_rebalance_timeout=settings.rebalance_timeout_s,
-        broker_session_timeout=10.0,
+        broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=1.0,
     )
 
     raw_topic = app.topic(topics.RAW, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     entries_topic = app.topic(topics.ENTRIES, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     dlq_topic = app.topic(topics.DLQ, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
-    entry_table = app.Table("newswire-entry-state", default=None, partitions=kafka.partitions,
-                            key_type=str, value_type=dict)
-    story_table = app.Table("newswire-story-state", default=None, partitions=kafka.partitions,
-                            key_type=str, value_type=dict)
-    near_table = app.Table("newswire-neardup-state", default=None, partitions=kafka.partitions,
-                           key_type=str, value_type=dict)
-    processor = Processor(entry_table, story_table, near_table)  # type: ignore[arg-type]
+    processor = Processor()
+    reader = EntriesReader(kafka)
+    caught_up: set[int] = set()
+    next_offsets: dict[int, int] = {}
+
+    @app.on_partitions_revoked.connect
+    async def _revoked(sender: object, revoked: set[TopicPartition], **kwargs: object) -> None:
+        for tp in revoked:
+            if tp.topic == topics.RAW:
+                caught_up.discard(tp.partition)  # another worker may emit for it before it comes back
+                if next_offsets.pop(tp.partition, None) is not None:
+                    metrics.LAG.remove(str(tp.partition))
+
+    @app.on_before_shutdown.connect
+    async def _stop_reader(sender: object, **kwargs: object) -> None:
+        await reader.stop()
 
     @app.on_rebalance_complete.connect
     async def _ready(sender: object, **kwargs: object) -> None:
-        log.info("processor ready: partitions assigned, state recovered")
+        log.info("processor ready: partitions assigned")
         if ready_file:
             Path(ready_file).write_text("ready\n")
+
+    @app.timer(1.0)
+    async def _measure_lag() -> None:
+        for tp in app.consumer.assignment():
+            position = next_offsets.get(tp.partition)
+            if tp.topic != topics.RAW or position is None:
+                continue
+            highwater = app.consumer.highwater(tp)
+            if highwater is not None:
+                metrics.LAG.labels(str(tp.partition)).set(max(highwater - position, 0))
 
     @app.agent(raw_topic)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             msg = event.message
-            source = DeadLetterSource(topic=msg.topic, partition=msg.partition, offset=msg.offset)
+            partition = msg.partition
+            if partition not in caught_up:
+                started = time.monotonic()
+                count = await reader.catch_up(partition, processor.state(partition))
+                caught_up.add(partition)
+                log.info("partition %d: read %d entries back from %s in %.2f s", partition, count,
+                         topics.ENTRIES, time.monotonic() - started)
+            source = DeadLetterSource(topic=msg.topic, partition=partition, offset=msg.offset)
             outcome = processor.handle(msg.key, msg.value, source)
             if outcome.dead_letter is not None:
                 metrics.REJECTED.inc()
-                log.warning("rejected %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, outcome.dead_letter.reason)
+                log.warning("rejected %s[%d]@%d: %s", msg.topic, partition, msg.offset, outcome.dead_letter.reason)
                 await dlq_topic.send(key=msg.key, value=encode(outcome.dead_letter))
             elif outcome.dropped is not None:
-                metrics.DROPPED.labels(outcome.dropped).inc()
+                metrics.DUPLICATES.labels(outcome.dropped).inc()
                 if outcome.duplicate_of:
-                    log.info("dropped near duplicate at %s[%d]@%d: keeps entry %s", msg.topic, msg.partition,
+                    log.info("dropped near duplicate at %s[%d]@%d: keeps entry %s", msg.topic, partition,
                              msg.offset, outcome.duplicate_of)
             elif outcome.entry is not None:
                 entry = outcome.entry
-                await entries_topic.send(key=entry.story.encode(), value=encode(entry))
+                # same partition number as the raw record: the read-back above finds it there
+                await entries_topic.send(key=entry.story.encode(), value=encode(entry), partition=partition)
                 processor.apply(outcome)
                 metrics.PROCESSED.labels(entry.op).inc()
+                metrics.LATENCY_SECONDS.observe(max(time.time() - entry.ts / 1000, 0.0))
                 for stage, seconds in outcome.timings.items():
                     metrics.STAGE_SECONDS.labels(stage).observe(seconds)
+            next_offsets[partition] = msg.offset + 1
 
     return app

@@ -1,11 +1,25 @@
-"""Prometheus metrics of the processor worker."""
+"""Prometheus metrics of the processor worker (served by ``newswire processor --metrics-port N``)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 PROCESSED = Counter("newswire_processor_entries_total", "Entries emitted to newswire.entries, by op", ["op"])
 REJECTED = Counter("newswire_processor_rejected_total", "Raw records sent to the dead-letter topic")
-DROPPED = Counter("newswire_processor_dropped_total", "Raw events dropped as duplicates, by kind", ["reason"])
+DUPLICATES = Counter(
+    "newswire_processor_duplicates_total",
+    "Raw events dropped, by kind: replay, deleted, unknown_delete, near_duplicate", ["kind"],
+)
 STAGE_SECONDS = Histogram(
-    "newswire_processor_stage_seconds", "Time spent per entry in each stage", ["stage"],
+    "newswire_processor_stage_seconds", "Time spent per entry in each stage (normalise, enrich)", ["stage"],
     buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05),
+)
+LATENCY_SECONDS = Histogram(
+    "newswire_processor_latency_seconds", "From the raw event's ts (producer clock) to its entry being sent",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+LAG = Gauge(
+    "newswire_processor_consumer_lag", "Raw records not yet processed per assigned partition (highwater - position)",
+    ["partition"],
+)
+REBUILT = Counter(
+    "newswire_processor_state_records_read_total", "Entries read back from newswire.entries to rebuild state",
 )

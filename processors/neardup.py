@@ -30,12 +30,16 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from datasketch import MinHash
 
-__all__ = ["THRESHOLD", "NUM_PERM", "MAX_REMEMBERED", "canonical_text", "signature", "similarity", "check"]
+__all__ = [
+    "THRESHOLD", "NUM_PERM", "MAX_REMEMBERED", "canonical_text", "signature", "signature_bytes", "most_similar",
+    "similarity", "check",
+]
 
 #: Estimated Jaccard similarity of word bigrams at or above which two entries are duplicates.
 THRESHOLD = 0.7
@@ -77,8 +81,8 @@ def _shingles(canonical: str) -> list[bytes]:
     return [f"{a} {b}".encode() for a, b in zip(words, words[1:], strict=False)]
 
 
-def signature(text: str) -> str:
-    """The MinHash signature of the text's canonical form, as hex (equal texts, equal signatures).
+def signature_bytes(text: str) -> bytes:
+    """The MinHash signature of the text's canonical form, packed (``4 * NUM_PERM`` bytes, big-endian).
 
     Raises :class:`ValueError` when the text has no words (only links or punctuation).
     """
@@ -87,7 +91,27 @@ def signature(text: str) -> str:
         raise ValueError("the text has no words to compare")
     sketch = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=_SCHEME, hashfunc=zlib.crc32)
     sketch.update_batch(shingles)
-    return sketch.hashvalues.astype(">u4").tobytes().hex()
+    return sketch.hashvalues.astype(">u4").tobytes()
+
+
+def signature(text: str) -> str:
+    """:func:`signature_bytes` as hex (equal texts, equal signatures)."""
+    return signature_bytes(text).hex()
+
+
+def most_similar(remembered: Mapping[str, bytes], packed: bytes, *, exclude: str | None = None) -> str | None:
+    """The id of the remembered signature most similar to ``packed`` when it reaches :data:`THRESHOLD`.
+
+    ``remembered`` maps entry ids to :func:`signature_bytes`; ``exclude`` (the entry's own id:
+    an edit is never its own duplicate) is skipped.
+    """
+    ids = [entry_id for entry_id in remembered if entry_id != exclude]
+    if not ids:
+        return None
+    matrix = np.frombuffer(b"".join(remembered[i] for i in ids), dtype=">u4").reshape(-1, NUM_PERM)
+    scores = (matrix == np.frombuffer(packed, dtype=">u4")).mean(axis=1)
+    best = int(np.argmax(scores))
+    return ids[best] if scores[best] >= THRESHOLD else None
 
 
 def _values(signature_hex: str) -> np.ndarray:
@@ -124,13 +148,8 @@ def check(
     if entry_id in ids:
         position = ids.index(entry_id)
         del ids[position], signatures[position]
-    kept_id = None
-    if signatures:
-        remembered = np.frombuffer(bytes.fromhex("".join(signatures)), dtype=">u4").reshape(-1, NUM_PERM)
-        scores = (remembered == _values(new_signature)).mean(axis=1)
-        best = int(np.argmax(scores))
-        if scores[best] >= THRESHOLD:
-            kept_id = ids[best]
+    kept_id = most_similar({i: bytes.fromhex(s) for i, s in zip(ids, signatures, strict=True)},
+                           bytes.fromhex(new_signature))
     if kept_id is None:
         ids.append(entry_id)
         signatures.append(new_signature)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, MutableMapping
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from newswire.schemas import DeadLetter, DeadLetterSource, Entry, SchemaError, decode_raw
 
@@ -21,7 +22,7 @@ from .enrich import DEFAULT_ENRICHERS, Enricher, enrich
 from .normalise import fingerprint, normalise
 from .versioning import EntryState, StoryState, decide, entry_key, next_seq
 
-__all__ = ["Outcome", "Processor", "dead_letter", "new_epoch"]
+__all__ = ["Outcome", "PartitionState", "Processor", "dead_letter", "new_epoch"]
 
 
 @dataclass
@@ -34,8 +35,57 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
     #: the entry this one near-duplicates, when it was dropped as ``near_duplicate``
     duplicate_of: str | None = None
-    #: state writes to make once the entry is safely on the output topic (see Processor.apply)
-    pending: list[tuple[MutableMapping[str, Any], str, Any]] = field(default_factory=list)
+    #: the input partition, whose state :meth:`Processor.apply` updates
+    partition: int = 0
+    #: the emitted entry's near-duplicate signature (None for a delete or a text without words)
+    signature: bytes | None = None
+
+
+@dataclass
+class PartitionState:
+    """What the rules remember for the stories of one input partition.
+
+    Everything here can be rebuilt from the entries already on ``newswire.entries`` (same
+    partition number): :meth:`absorb` is used both for entries this worker emits and for
+    entries read back from the topic after a (re)assignment, and is idempotent.
+    """
+
+    entries: dict[str, EntryState] = field(default_factory=dict)
+    stories: dict[str, StoryState] = field(default_factory=dict)
+    #: per story, entry id -> near-duplicate signature, oldest first, at most neardup.MAX_REMEMBERED
+    near: dict[str, OrderedDict[str, bytes]] = field(default_factory=dict)
+    #: offset on newswire.entries up to which this state has read back (see the worker)
+    read_to: int = 0
+
+    def absorb(self, entry: Entry | dict[str, Any], signature: bytes | None | Literal["compute"] = "compute") -> None:
+        """Take an emitted entry (model or decoded JSON) into the state, unless the state already knows
+        a newer version / seq. ``signature="compute"`` derives it from the body text."""
+        data = entry if isinstance(entry, dict) else {"story": entry.story, "id": entry.id, "version": entry.version,
+                                                      "op": entry.op, "seq": entry.seq, "epoch": entry.epoch,
+                                                      "fingerprint": entry.fingerprint, "body_text": entry.body_text}
+        story, entry_id, version = data["story"], data["id"], data["version"]
+        story_state = self.stories.get(story)
+        if story_state is None or data["seq"] > story_state["seq"]:
+            self.stories[story] = {"seq": data["seq"], "epoch": data["epoch"]}
+        ekey = entry_key(story, entry_id)
+        current = self.entries.get(ekey)
+        if current is not None and current["v"] >= version:
+            return
+        deleted = data["op"] == "delete"
+        self.entries[ekey] = {"fp": data["fingerprint"], "v": version, "deleted": deleted}
+        remembered = self.near.setdefault(story, OrderedDict())
+        remembered.pop(entry_id, None)
+        if deleted:
+            return
+        if signature == "compute":
+            try:
+                signature = neardup.signature_bytes(data.get("body_text") or "")
+            except ValueError:
+                signature = None
+        if signature is not None:
+            remembered[entry_id] = signature
+            while len(remembered) > neardup.MAX_REMEMBERED:
+                remembered.popitem(last=False)
 
 
 def new_epoch() -> str:
@@ -55,24 +105,30 @@ def dead_letter(reason: str, value: bytes, source: DeadLetterSource, key: bytes 
 
 
 class Processor:
-    """The processing rules bound to their state stores."""
+    """The processing rules bound to their state, one :class:`PartitionState` per input partition."""
 
     def __init__(
         self,
-        entries: MutableMapping[str, EntryState],
-        stories: MutableMapping[str, StoryState],
-        near: MutableMapping[str, dict[str, Any]] | None = None,
         *,
         enrichers: tuple[Enricher, ...] = DEFAULT_ENRICHERS,
         epoch_factory: Callable[[], str] = new_epoch,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.entries = entries
-        self.stories = stories
-        self.near: MutableMapping[str, dict[str, Any]] = near if near is not None else {}
+        self.partitions: dict[int, PartitionState] = {}
         self.enrichers = enrichers
         self.epoch_factory = epoch_factory
         self.clock = clock
+
+    def state(self, partition: int) -> PartitionState:
+        """The state of one input partition (empty when never seen)."""
+        found = self.partitions.get(partition)
+        if found is None:
+            found = self.partitions[partition] = PartitionState()
+        return found
+
+    def forget(self, partition: int) -> None:
+        """Drop a partition's state (revoked: another worker may emit for it meanwhile)."""
+        self.partitions.pop(partition, None)
 
     def handle(self, key: bytes | None, value: bytes | None, source: DeadLetterSource) -> Outcome:
         now = self.clock()
@@ -93,30 +149,34 @@ class Processor:
             return Outcome(dead_letter=dead_letter(f"entry: {exc}", value, source, key, now))
         fp = fingerprint(clean)
         assert clean.id is not None  # RawEvent validation guarantees it
+        state = self.state(source.partition)
         ekey = entry_key(raw.story, clean.id)
-        previous = self.entries.get(ekey)
+        previous = state.entries.get(ekey)
         if previous is not None and previous.get("dup_of"):
             return Outcome(dropped="near_duplicate", duplicate_of=previous["dup_of"])
         decision = decide(raw.op, fp, previous)
         if not decision.emit:
             return Outcome(dropped=decision.reason)
         assert decision.op is not None and decision.entry_state is not None
-        writes: list[tuple[MutableMapping[str, Any], str, Any]] = []
+        signature = None
         if decision.op != "delete":
             try:
-                kept_id, near_state = neardup.check(self.near.get(raw.story), clean.id, clean.body_text or "")
+                signature = neardup.signature_bytes(clean.body_text or "")
             except ValueError:  # no words to compare (a bare link): never a near duplicate
-                kept_id, near_state = None, None
+                signature = None
+            remembered = state.near.get(raw.story)
+            kept_id = None
+            if remembered and signature is not None:
+                kept_id = neardup.most_similar(remembered, signature, exclude=clean.id)
             if kept_id is not None:
-                # remembered, so replays of this id are dropped without comparing again
-                self.entries[ekey] = {"fp": fp, "v": 0, "deleted": False, "dup_of": kept_id}
+                if previous is None:  # remembered (in memory), so replays are dropped without comparing again
+                    state.entries[ekey] = {"fp": fp, "v": 0, "deleted": False, "dup_of": kept_id}
                 return Outcome(dropped="near_duplicate", duplicate_of=kept_id)
-            if near_state is not None:
-                writes.append((self.near, raw.story, near_state))
-        story_state = next_seq(self.stories.get(raw.story), self.epoch_factory)
+        story_state = next_seq(state.stories.get(raw.story), self.epoch_factory)
 
         deleted = decision.op == "delete"
-        entry = Entry(
+        # every value below is already validated (RawEvent, normalise, the rules): no second validation
+        entry = Entry.model_construct(
             id=clean.id,
             story=raw.story,
             version=decision.version,
@@ -139,15 +199,13 @@ class Processor:
         if not deleted:
             entry = enrich(entry, self.enrichers)
         enriched = time.perf_counter()
-        writes += [(self.entries, ekey, decision.entry_state), (self.stories, raw.story, story_state)]  # type: ignore[list-item]
         return Outcome(entry=entry, timings={"normalise": normalised - started, "enrich": enriched - normalised},
-                       pending=writes)
+                       partition=source.partition, signature=signature)
 
     def apply(self, outcome: Outcome) -> None:
-        """Record an emitted entry's state. Called after the entry was handed to Kafka, so a crash in
-        between re-emits the entry (recovered from the output topic) rather than losing it."""
-        for store, key, value in outcome.pending:
-            store[key] = value
+        """Record an emitted entry in the state. The worker calls it once the entry is handed to Kafka."""
+        if outcome.entry is not None:
+            self.state(outcome.partition).absorb(outcome.entry, outcome.signature)
 
     def process(self, key: bytes | None, value: bytes | None, source: DeadLetterSource) -> Outcome:
         """handle() and apply() in one step, for callers without a transport in between."""

@@ -8,7 +8,7 @@ import logging
 import sys
 from dataclasses import replace
 
-from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE
+from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
 from newswire.settings import KafkaSettings
 
 log = logging.getLogger("newswire.processor")
@@ -24,19 +24,30 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--wait-for-kafka", type=float, default=300.0, metavar="S",
                    help="how long to wait for Kafka at start-up before giving up (default 300 s)")
     p.add_argument("--ready-file", metavar="PATH",
-                   help="write this file once partitions are assigned and state is recovered (for supervisors)")
+                   help="write this file once partitions are assigned (for supervisors)")
     p.set_defaults(func=run)
 
 
+class TopicLayoutError(Exception):
+    """newswire.entries has fewer partitions than newswire.entries.raw."""
+
+
 async def _prepare(kafka: KafkaSettings, wait: float) -> int:
-    """Wait for Kafka, create missing topics, and return the raw topic's partition count: faust tables must
-    have exactly as many partitions as the topic they are updated from."""
+    """Wait for Kafka, create missing topics, and return the raw topic's partition count.
+
+    Each entry goes to the partition of newswire.entries with its raw record's number (that is where
+    a restarted worker reads its state back), so newswire.entries needs at least as many partitions."""
     from newswire.broker import ensure_topics, partition_count, wait_for_metadata
     from newswire.schemas import topics
 
     await wait_for_metadata(kafka.bootstrap, wait)
     await ensure_topics(kafka.bootstrap, topics.ALL, kafka.partitions, kafka.replication)
-    return await partition_count(kafka.bootstrap, topics.RAW) or kafka.partitions
+    raw = await partition_count(kafka.bootstrap, topics.RAW) or kafka.partitions
+    entries = await partition_count(kafka.bootstrap, topics.ENTRIES) or kafka.partitions
+    if entries < raw:
+        raise TopicLayoutError(f"{topics.ENTRIES} has {entries} partitions, fewer than the {raw} of {topics.RAW}; "
+                               f"give it at least {raw} (kafka-topics --alter --partitions {raw})")
+    return raw
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,8 +67,11 @@ def run(args: argparse.Namespace) -> int:
     except TimeoutError as exc:
         print(f"newswire processor: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    except TopicLayoutError as exc:
+        print(f"newswire processor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if partitions != settings.kafka.partitions:
-        log.info("newswire.entries.raw has %d partitions; state tables follow it", partitions)
+        log.info("newswire.entries.raw has %d partitions", partitions)
         settings = replace(settings, kafka=replace(settings.kafka, partitions=partitions))
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr="127.0.0.1")

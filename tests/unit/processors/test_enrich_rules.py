@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from newswire.processors.enrich import DEFAULT_ENRICHERS, enrich
 from newswire.processors.enrich.language import detect_language
 from newswire.processors.enrich.quotes import find_quotes
 from newswire.schemas import Entry
-from pydantic import ValidationError
 
 
 def _entry(text: str) -> Entry:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from newswire.processors.enrich import enrich
 from newswire.processors.normalise import normalise
 from newswire.producers.markdown import parse_markdown

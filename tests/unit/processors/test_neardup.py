@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from newswire.processors.neardup import THRESHOLD, canonical_text, check, signature, similarity
 
 PAIRS = Path(__file__).parents[2] / "data" / "neardup" / "pairs.jsonl"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from newswire.processors.normalise import (
     clean_url,
     fingerprint,

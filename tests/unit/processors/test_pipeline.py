@@ -8,7 +8,7 @@ import pytest
 
 from newswire.processors.pipeline import Processor
 from newswire.producers.kafka import make_raw_event
-from newswire.schemas import DeadLetterSource, RawEntry, encode
+from newswire.schemas import DeadLetterSource, Entry, RawEntry, encode
 
 SOURCE = DeadLetterSource(topic="newswire.entries.raw", partition=0, offset=7)
 
@@ -21,7 +21,7 @@ def raw(story: str, entry_id: str, text: str, op: str = "create") -> bytes:
 @pytest.fixture
 def processor() -> Processor:
     epochs = iter(f"e{i}" for i in range(100))
-    return Processor({}, {}, epoch_factory=lambda: next(epochs))
+    return Processor(epoch_factory=lambda: next(epochs))
 
 
 def test_entries_get_seq_1_to_n_per_story(processor):
@@ -45,7 +45,7 @@ def test_replay_is_dropped_and_edit_becomes_update(processor):
 def test_state_is_recorded_only_by_apply(processor):
     """handle() decides without touching state, so an entry that never reached Kafka is not remembered."""
     outcome = processor.handle(b"s", raw("s", "a", "text"), SOURCE)
-    assert processor.entries == {} and processor.stories == {}
+    assert processor.state(0).entries == {} and processor.state(0).stories == {}
     processor.apply(outcome)
     assert processor.handle(b"s", raw("s", "a", "text"), SOURCE).dropped == "replay"
 
@@ -108,3 +108,48 @@ def test_html_that_sanitises_to_nothing_is_rejected(processor):
     value = encode(make_raw_event("s", entry, source="test", now_ms=1))
     outcome = processor.process(b"s", value, SOURCE)
     assert outcome.dead_letter is not None and outcome.dead_letter.reason.startswith("entry:")
+
+
+def _rebuilt(emitted: list[Entry]) -> Processor:
+    """A fresh processor whose partition-0 state was read back from already emitted entries."""
+    fresh = Processor(epoch_factory=lambda: "new-epoch")
+    for entry in emitted:
+        fresh.state(0).absorb(orjson.loads(encode(entry)))
+    return fresh
+
+
+def test_state_rebuilt_from_emitted_entries_recognises_replays_and_continues_seq(processor):
+    """After a restart the output topic's entries are enough: replays drop, seq and epoch continue."""
+    emitted = [processor.process(b"s", raw("s", f"id{i}", f"post number {i} about ferries"), SOURCE).entry
+               for i in range(3)]
+    emitted.append(processor.process(b"s", raw("s", "id0", "post number 0, corrected"), SOURCE).entry)
+    fresh = _rebuilt(emitted)
+    assert fresh.process(b"s", raw("s", "id1", "post number 1 about ferries"), SOURCE).dropped == "replay"
+    assert fresh.process(b"s", raw("s", "id0", "post number 0, corrected"), SOURCE).dropped == "replay"
+    following = fresh.process(b"s", raw("s", "id9", "a new post on harbour checks"), SOURCE).entry
+    assert (following.seq, following.epoch) == (5, emitted[0].epoch)
+
+
+def test_absorbing_the_same_entry_twice_changes_nothing(processor):
+    """Reading back an entry the worker already applied leaves the state as it was."""
+    entry = processor.process(b"s", raw("s", "a", "some text here"), SOURCE).entry
+    before = (dict(processor.state(0).entries), dict(processor.state(0).stories))
+    processor.state(0).absorb(orjson.loads(encode(entry)))
+    assert (processor.state(0).entries, processor.state(0).stories) == before
+
+
+def test_near_duplicate_index_is_rebuilt_from_emitted_entries(processor):
+    """A rebuilt state still drops a re-sent post under another id."""
+    text = "Ferry services between Holyhead and Dublin will resume tomorrow morning once harbour checks end."
+    kept = processor.process(b"s", raw("s", "live-1", text), SOURCE).entry
+    fresh = _rebuilt([kept])
+    dup = fresh.process(b"s", raw("s", "rss-9", "Update: " + text), SOURCE)
+    assert (dup.dropped, dup.duplicate_of) == ("near_duplicate", "live-1")
+
+
+def test_a_deleted_entry_leaves_the_near_duplicate_index(processor):
+    """Once deleted, an entry no longer makes a new post under another id a duplicate."""
+    text = "Ferry services between Holyhead and Dublin will resume tomorrow morning once harbour checks end."
+    processor.process(b"s", raw("s", "live-1", text), SOURCE)
+    processor.process(b"s", raw("s", "live-1", text, op="delete"), SOURCE)
+    assert processor.process(b"s", raw("s", "rss-9", text), SOURCE).entry is not None

@@ -1,0 +1,150 @@
+"""Two processor workers in one group, a SIGKILL mid-stream, and the metrics endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from newswire.producers.kafka import make_raw_event
+from newswire.schemas import RawEntry, encode, topics
+from support import TIMEOUT
+
+from .conftest import PARTITIONS, Cluster, wait_until
+
+STORIES = 60
+ENTRIES = 2400
+WORDS = ("ferry harbour council minister talks ceasefire troops border storm flood market vote court strike "
+         "airport bridge hospital school budget police rescue convoy aid").split()
+
+
+def _text(rng: random.Random, story: int, number: int) -> str:
+    """A distinct text per entry (random words), so near-duplicate detection keeps them all."""
+    words = " ".join(rng.choice(WORDS) for _ in range(40))
+    return f"Story {story} post {number}: {words}."
+
+
+def _event(story: int, entry_id: str, text: str, op: str = "create") -> tuple[bytes, bytes]:
+    entry = RawEntry(id=entry_id, body_text=text, published_at=datetime(2026, 3, 14, 12, tzinfo=UTC))
+    event = make_raw_event(f"story-{story}", entry, op=op, source="test")  # type: ignore[arg-type]
+    return event.story.encode(), encode(event)
+
+
+async def _publish(bootstrap: str, records: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        for key, value in records:
+            await producer.send(topics.RAW, key=key, value=value)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def _committed(bootstrap: str, group: str) -> int:
+    """How many raw records the group has committed, over all partitions (faust flushes its output first).
+
+    Counted against what was published, not the end offsets: the embedded broker reports the last
+    batch's base offset as a partition's end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return sum([await consumer.committed(TopicPartition(topics.RAW, p)) or 0 for p in range(PARTITIONS)])
+    finally:
+        await consumer.stop()
+
+
+async def _read_entries(bootstrap: str) -> list[dict[str, object]]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
+                                enable_auto_commit=False, fetch_max_wait_ms=10)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topics.ENTRIES, p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        records: list[dict[str, object]] = []
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < ends[tp] for tp in tps])
+
+        while await behind():
+            batch = await consumer.getmany(timeout_ms=500)
+            records += [orjson.loads(r.value) for rs in batch.values() for r in rs]
+        return records
+    finally:
+        await consumer.stop()
+
+
+def test_two_workers_and_a_sigkill_keep_every_entry_exactly_once(cluster: Cluster) -> None:
+    """Workers share partitions; one is SIGKILLed mid-stream and restarted; each (id, version) appears once."""
+    rng = random.Random(4)
+    first, second = cluster.worker("a"), cluster.worker("b")
+    first.start()
+    second.start()
+    first.wait_ready()
+    second.wait_ready()
+    creates = [_event(n % STORIES, f"e{n}", _text(rng, n % STORIES, n)) for n in range(ENTRIES)]
+    edits = [_event(n % STORIES, f"e{n}", _text(rng, n % STORIES, n) + " Updated.") for n in range(0, ENTRIES, 10)]
+    replays = [creates[n] for n in range(200) if n % 10]  # re-sent unchanged: recognised, never re-emitted
+    expected = {(f"story-{n % STORIES}", f"e{n}", 1) for n in range(ENTRIES)}
+    expected |= {(f"story-{n % STORIES}", f"e{n}", 2) for n in range(0, ENTRIES, 10)}
+
+    asyncio.run(_publish(cluster.bootstrap, creates[: ENTRIES // 2]))
+    wait_until("both workers to process entries", lambda: all(
+        w.sample("newswire_processor_entries_total", op="create") > 20 for w in (first, second)), TIMEOUT * 2)
+    second.kill()
+    later = creates[ENTRIES // 2 :] + edits + replays
+    asyncio.run(_publish(cluster.bootstrap, later))
+    second.start()
+    second.wait_ready()
+    published = ENTRIES // 2 + len(later)
+    wait_until("every raw record to be committed", lambda: asyncio.run(
+        _committed(cluster.bootstrap, first.group)) >= published, TIMEOUT * 4)
+
+    records = asyncio.run(_read_entries(cluster.bootstrap))
+    seen = Counter((r["story"], r["id"], r["version"]) for r in records)
+    repeated = {key for key, count in seen.items() if count > 1}
+    assert repeated == set(), [r for r in records if (r["story"], r["id"], r["version"]) in repeated]
+    assert set(seen) == expected
+    by_story: dict[object, list[tuple[object, object]]] = defaultdict(list)
+    for record in records:
+        by_story[record["story"]].append((record["seq"], record["epoch"]))
+    for story, numbers in by_story.items():
+        assert sorted(seq for seq, _ in numbers) == list(range(1, len(numbers) + 1)), story
+        assert len({epoch for _, epoch in numbers}) == 1, story
+
+
+def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cluster) -> None:
+    """After processing, /metrics shows processed, rejected, duplicates by kind, stage times, latency, lag."""
+    worker = cluster.worker("solo")
+    worker.start()
+    worker.wait_ready()
+    created = _event(1, "a", "Ferry services between Holyhead and Dublin resume tomorrow morning.")
+    records = [
+        created,
+        created,  # replay
+        _event(1, "ghost", "gone", op="delete"),  # unknown delete
+        _event(1, "b", "Update: Ferry services between Holyhead and Dublin resume tomorrow morning."),  # near dup
+        (b"story-1", b"{not json"),  # rejected
+        _event(2, "c", "Storm warnings for the west coast tonight, the met office said."),
+    ]
+    asyncio.run(_publish(cluster.bootstrap, records))
+    wait_until("the worker to count the last record", lambda: worker.sample(
+        "newswire_processor_entries_total", op="create") >= 2, TIMEOUT * 2)
+    samples = worker.metrics()
+
+    def value(name: str, **labels: str) -> float:
+        return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+    assert value("newswire_processor_entries_total", op="create") == 2
+    assert value("newswire_processor_rejected_total") == 1
+    for kind in ("replay", "unknown_delete", "near_duplicate"):
+        assert value("newswire_processor_duplicates_total", kind=kind) == 1, kind
+    for stage in ("normalise", "enrich"):
+        assert value("newswire_processor_stage_seconds_count", stage=stage) == 2
+    assert value("newswire_processor_latency_seconds_count") == 2
+    wait_until("a lag sample per assigned partition", lambda: any(
+        name == "newswire_processor_consumer_lag" for name, _ in worker.metrics()), TIMEOUT)
