@@ -187,6 +187,7 @@ class StoryWatcher:
     resyncs: list[dict[str, Any]] = field(default_factory=list)
     epochs: list[str] = field(default_factory=list)
     connections: int = 0
+    subscribed: int = 0
     last_seq: int = 0
 
     @property
@@ -211,6 +212,7 @@ class StoryWatcher:
 
     def _handle(self, msg: dict[str, Any]) -> None:
         if msg["type"] == "subscribed":
+            self.subscribed += 1
             if msg.get("epoch") and (not self.epochs or self.epochs[-1] != msg["epoch"]):
                 self.epochs.append(msg["epoch"])
         elif msg["type"] == "resync":
