@@ -53,6 +53,10 @@ _SCHEME_NAME = f"minhash-{NUM_PERM}-crc32-bigram-s{_SEED}"
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)
 _PERMUTATIONS = _TEMPLATE.permutations
 _SCHEME = _TEMPLATE.scheme
+#: One sketch reused for every signature (reset before each): building a MinHash parses its permutations
+#: each time. Not thread-safe; the worker is single-threaded.
+_SKETCH = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=_SCHEME, hashfunc=zlib.crc32)
+_EMPTY_VALUES = _SKETCH.hashvalues.copy()
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+/\S*", re.IGNORECASE)
 _LEADING_LABEL = re.compile(
@@ -66,7 +70,8 @@ _NOT_WORD = re.compile(r"[\W_]+")
 def canonical_text(text: str) -> str:
     """The text reduced to what makes it the same post: lower-case words, no links, no labels."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = _URL.sub(" ", text)
+    if "/" in text or "www." in text:  # every link pattern needs one; the scan costs more than the check
+        text = _URL.sub(" ", text)
     previous = None
     while previous != text:  # "UPDATE: BREAKING: …" loses both labels
         previous = text
@@ -89,9 +94,9 @@ def signature_bytes(text: str) -> bytes:
     shingles = _shingles(canonical_text(text))
     if not shingles:
         raise ValueError("the text has no words to compare")
-    sketch = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=_SCHEME, hashfunc=zlib.crc32)
-    sketch.update_batch(shingles)
-    return sketch.hashvalues.astype(">u4").tobytes()
+    _SKETCH.hashvalues = _EMPTY_VALUES.copy()
+    _SKETCH.update_batch(shingles)
+    return _SKETCH.hashvalues.astype(">u4").tobytes()
 
 
 def signature(text: str) -> str:

@@ -175,8 +175,7 @@ class Processor:
         story_state = next_seq(state.stories.get(raw.story), self.epoch_factory)
 
         deleted = decision.op == "delete"
-        # every value below is already validated (RawEvent, normalise, the rules): no second validation
-        entry = Entry.model_construct(
+        entry = Entry(
             id=clean.id,
             story=raw.story,
             version=decision.version,

@@ -18,6 +18,7 @@ a wrong one: a quotation attributed to "a statement" keeps ``speaker: None``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any
 
 from newswire.schemas import Entry
@@ -42,12 +43,26 @@ def _mask_quotes(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _sentence_bounds(masked: str, position: int) -> tuple[int, int]:
-    start = 0
-    for match in _SENTENCE_END.finditer(masked, 0, position):
-        start = match.end()
-    end_match = _SENTENCE_END.search(masked, position)
-    return start, end_match.end() if end_match else len(masked)
+class _Sentences:
+    """Sentence boundaries of a masked text, found once (a text with several quotations asks many times)."""
+
+    def __init__(self, masked: str) -> None:
+        self.length = len(masked)
+        self.marks = [(m.start(), m.end(), m.group(0) == "\n") for m in _SENTENCE_END.finditer(masked)]
+        self.starts = [start for start, _, _ in self.marks]
+
+    def bounds(self, position: int) -> tuple[int, int]:
+        """Start and end of the sentence holding ``position``.
+
+        Same as scanning text[:position] for the last end mark (a full stop counts only when the
+        whitespace after it is before ``position``) and text[position:] for the next one."""
+        index = bisect_left(self.starts, position)
+        start = 0
+        for _, end, newline in reversed(self.marks[:index]):
+            if end < position or (newline and end <= position):
+                start = end
+                break
+        return start, self.marks[index][1] if index < len(self.marks) else self.length
 
 
 def _resolve(word_start: int, word: str, people: list[Mention]) -> str | None:
@@ -84,17 +99,17 @@ def find_quotes(text: str) -> list[dict[str, Any]]:
     if not matches:
         return []
     people = [m for m in analyse(text) if m.kind == "person"]
-    masked = _mask_quotes(text, [(m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(text)])
+    sentences = _Sentences(_mask_quotes(text, [(m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(text)]))
     found: list[dict[str, Any]] = []
     previous: tuple[int, str | None] | None = None  # sentence start of the last quotation, its speaker
     for match in matches:
         quoted = next(group for group in match.groups() if group is not None)
-        sentence_start, sentence_end = _sentence_bounds(masked, match.start())
+        sentence_start, sentence_end = sentences.bounds(match.start())
         speaker = _speaker_in(text, match.end(), sentence_end, people, after_quote=True)
         if speaker is None:
             speaker = _speaker_in(text, sentence_start, match.start(), people, after_quote=False)
         if speaker is None and sentence_start > 0:
-            previous_start, _ = _sentence_bounds(masked, max(sentence_start - 2, 0))
+            previous_start, _ = sentences.bounds(max(sentence_start - 2, 0))
             if previous is not None and previous[0] >= previous_start and previous[1]:
                 speaker = previous[1]
             else:
