@@ -1,0 +1,225 @@
+"""End-to-end latency and soak benchmark: ingest API → broker → processor → gateway → websocket clients.
+
+    python bench/e2e.py [--rate R] [--clients C] [--duration S]
+
+Starts ``newswire up`` on free ports, connects C websocket clients (bench/e2e_client.c, an epoll client
+built with gcc on first use) to one story, posts R entries per second to the ingest API for S seconds,
+waits for the tail to arrive, and prints: post→screen latency p50/p99/max (from the entry's ``ts``,
+stamped by the ingest API when it accepted the POST, to the client reading the frame), entries lost
+(posted and acknowledged but missing at some client: must be 0), duplicates (a seq or an (id, version)
+seen twice by one client: must be 0), and the RSS of each process at start and end (growth must be flat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from newswire.broker import free_port
+
+HERE = Path(__file__).resolve().parent
+CLIENT_SOURCE = HERE / "e2e_client.c"
+STORY = "bench"
+TOKEN = "bench-token-" + os.urandom(8).hex()
+PARTS = ("broker", "processor", "gateway", "ingest")
+_STARTED = re.compile(r"newswire\.up: ([\w-]+) started \(pid (\d+)\)")
+
+
+def build_client() -> Path:
+    """Compile the websocket client once (cached next to the temp dir, rebuilt when the source changes)."""
+    out = Path(tempfile.gettempdir()) / f"newswire-e2e-client-{int(CLIENT_SOURCE.stat().st_mtime)}"
+    if not out.exists():
+        gcc = shutil.which("gcc") or shutil.which("cc")
+        if gcc is None:
+            sys.exit("bench/e2e.py: needs gcc (or cc) to build bench/e2e_client.c")
+        subprocess.run([gcc, "-O2", "-pthread", "-o", str(out), str(CLIENT_SOURCE), "-lm"], check=True)
+    return out
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def percentile_line(latency: dict[str, float]) -> str:
+    return f"p50 {latency['p50']:.1f} ms  p99 {latency['p99']:.1f} ms  max {latency['max']:.1f} ms"
+
+
+class Pipeline:
+    """``newswire up`` on free ports, in its own process group, logging to a file."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.gateway_port, self.ingest_port, broker_port = free_port(), free_port(), free_port()
+        self.log_path = workdir / "up.log"
+        env = dict(os.environ, NEWSWIRE_INGEST_TOKEN=TOKEN, PYTHONUNBUFFERED="1",
+                   # listen-only clients send nothing after subscribing; keep them through a long run
+                   NEWSWIRE_GATEWAY_IDLE_TIMEOUT_S="86400")
+        env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "up", "--broker-port", str(broker_port),
+             "--gateway-port", str(self.gateway_port), "--ingest-port", str(self.ingest_port)],
+            stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while "newswire ready" not in self.log():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"newswire up did not start:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+
+    def pids(self) -> dict[str, int]:
+        """The pid of each part; started lines are logged at INFO, so read them from ps when quiet."""
+        found = {m.group(1): int(m.group(2)) for m in _STARTED.finditer(self.log())}
+        if len(found) < len(PARTS):
+            found = _children_by_role(self.process.pid)
+        return found
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def _children_by_role(parent: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != parent:
+                continue
+            cmdline = (status.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        words = [w.decode(errors="replace") for w in cmdline]
+        role = "broker" if any(w == "broker" for w in words) and "newswire.cli" not in words else next(
+            (w for w in words if w in PARTS), None)
+        if role:
+            out[role] = int(status.parent.name)
+    return out
+
+
+async def post_entries(ingest_url: str, rate: float, duration: float) -> dict[str, Any]:
+    """POST ``rate`` entries per second for ``duration`` seconds, each retried on 503 until accepted."""
+    total = int(rate * duration)
+    accepted = 0
+    retries = 0
+    failures: list[str] = []
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    url = f"{ingest_url}/v1/stories/{STORY}/entries"
+    limit = asyncio.Semaphore(256)
+
+    async def post(session: aiohttp.ClientSession, n: int) -> None:
+        nonlocal accepted, retries
+        words = " ".join(f"w{n}x{k}" for k in range(10))
+        body = {"id": f"bench-e{n}", "body_text": f"Bench entry {n}: {words}."}
+        async with limit:
+            for _ in range(50):
+                try:
+                    async with session.post(url, json=body, headers=headers) as resp:
+                        if resp.status == 202:
+                            accepted += 1
+                            return
+                        retries += 1
+                except aiohttp.ClientError:
+                    retries += 1
+                await asyncio.sleep(0.2)
+            failures.append(f"bench-e{n}")
+
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.monotonic()
+        tasks = []
+        for n in range(total):
+            delay = start + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(session, n)))
+        await asyncio.gather(*tasks)
+    return {"posted": total, "accepted": accepted, "retries": retries, "failed": failures,
+            "post_seconds": time.monotonic() - start}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=200, help="entries posted per second (default 200)")
+    parser.add_argument("--clients", type=int, default=1000, help="websocket clients (default 1000)")
+    parser.add_argument("--duration", type=float, default=600, help="seconds of posting (default 600)")
+    parser.add_argument("--drain", type=float, default=5, help="seconds to wait for the tail after posting")
+    args = parser.parse_args(argv)
+
+    client = build_client()
+    workdir = Path(tempfile.mkdtemp(prefix="newswire-bench-e2e-"))
+    pipeline = Pipeline(workdir)
+    loader: subprocess.Popen[str] | None = None
+    try:
+        pipeline.wait_ready()
+        window = args.duration + args.drain + 2
+        loader = subprocess.Popen(
+            [str(client), "-u", f"ws://127.0.0.1:{pipeline.gateway_port}/ws", "-c", str(args.clients),
+             "-w", "0", "-d", str(window), "-i", "200", "-I", '"id":"bench-e',
+             "-s", json.dumps({"type": "subscribe", "channel": f"story:{STORY}"})],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert loader.stderr is not None
+        for line in loader.stderr:
+            if "window_start" in line:
+                break
+            print(line.rstrip(), file=sys.stderr)
+        time.sleep(1)  # the subscribes are in before the first entry
+        pids = pipeline.pids()
+        rss_start = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
+        posting = asyncio.run(post_entries(f"http://127.0.0.1:{pipeline.ingest_port}", args.rate, args.duration))
+        rss_end = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
+        out, _ = loader.communicate(timeout=window + 60)
+        result = json.loads(out.strip().splitlines()[-1])
+    finally:
+        if loader is not None and loader.poll() is None:
+            loader.kill()
+        pipeline.stop()
+
+    accepted = posting["accepted"]
+    lost = accepted - result["distinct_min"] + (args.clients - result["open_at_end"]) * accepted
+    duplicates = result["seq_dups"] + result["id_dups"]
+    print(f"e2e: rate {args.rate:g}/s, clients {args.clients} (open at end {result['open_at_end']}), "
+          f"duration {args.duration:g} s; posted {posting['posted']}, accepted {accepted} "
+          f"({posting['retries']} retries, {len(posting['failed'])} failed)")
+    print(f"post→screen latency: {percentile_line(result['latency_ms'])} "
+          f"({result['latency_samples']} deliveries, {result['deliveries_per_s']:.0f}/s)")
+    print(f"entries lost: {lost}   duplicates: {duplicates}   seq gaps: {result['seq_gaps']}")
+    for part in PARTS:
+        start, end = rss_start.get(part), rss_end.get(part)
+        if start is not None and end is not None:
+            print(f"RSS {part:<9} start {start:7.1f} MB  end {end:7.1f} MB  growth {end - start:+7.1f} MB")
+    print(json.dumps({"args": vars(args), "posting": {k: v for k, v in posting.items() if k != "failed"},
+                      "client": result, "rss_start_mb": rss_start, "rss_end_mb": rss_end, "lost": lost,
+                      "duplicates": duplicates}))
+    return 0 if lost == 0 and duplicates == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
