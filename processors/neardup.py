@@ -8,21 +8,24 @@ How it works:
 1. :func:`canonical_text` lower-cases the text, removes URLs (two different posts sharing
    one link must not look alike because of it), leading ``Update:``-style labels,
    punctuation and extra whitespace.
-2. :func:`signature` is a MinHash (datasketch, 64 permutations, crc32 of each word
-   bigram; unigrams for one-word texts), stored as 512 hex digits so the state is plain
-   JSON.
-3. :func:`check` compares a new signature with the last :data:`MAX_REMEMBERED` ones of the
-   story. **Threshold: estimated Jaccard similarity of word bigrams >= 0.7**
+2. :func:`signature_bytes` is a MinHash (datasketch, 64 permutations, crc32 of each word
+   bigram; unigrams for one-word texts): 256 bytes (:func:`signature` gives it as hex).
+3. :func:`most_similar` compares a new signature with the remembered ones of the story.
+   **Threshold: estimated Jaccard similarity of word bigrams >= 0.7**
    (:data:`THRESHOLD`). On the labelled pairs in ``tests/data/neardup/pairs.jsonl``
    (``python bench/quality.py``) true duplicates score 0.84-1.0 and the pairs that must
    stay apart (posts sharing a link, follow-ups in the same format, the same fact
    rewritten) score at most 0.52. With 64 permutations the standard error of the
    estimate is about 0.06. A text rewritten by another newsroom is not a duplicate.
 
-The state is a JSON-serialisable dict, bounded in size (about 600 bytes per remembered
-entry), that the caller stores per story (a faust table in production, a dict in tests).
-An entry whose id is already remembered is an edit, never its own duplicate: its
-signature is replaced.
+Where signatures live: the worker keeps, per story, the packed signatures of its last
+:data:`MAX_REMEMBERED` live entries in memory (``PartitionState.near`` in
+:mod:`.pipeline`) and rebuilds them from the entries on ``newswire.entries`` after a
+restart or rebalance (the signature is recomputed from ``body_text``). Nothing is written
+per entry: a per-story state of 300 signatures rewritten to a changelog on every entry
+cost ~150 KB per write. :func:`check` is the same rule over a JSON-serialisable per-story
+dict, for callers that keep their state elsewhere. An entry whose id is already
+remembered is an edit, never its own duplicate: its signature is replaced.
 """
 
 from __future__ import annotations
