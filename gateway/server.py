@@ -127,7 +127,7 @@ class _SseOut:
 
 def parse_last_event_id(value: str, story_channel: bool) -> int | dict[str, int]:
     """``Last-Event-ID`` back into a ``since``: an int for story channels, a {story: seq} map otherwise."""
-    if story_channel:
+    if story_channel or value.strip() == "0":
         return int(value)
     cursor = {}
     for part in value.split(","):

@@ -105,9 +105,12 @@ async def _until(condition: Any) -> None:
 async def _sse_events(resp: aiohttp.ClientResponse, count: int) -> list[tuple[str | None, dict[str, Any]]]:
     events: list[tuple[str | None, dict[str, Any]]] = []
     event_id = None
+    assert resp.status == 200, await resp.text()
     async with asyncio.timeout(TIMEOUT):
         while len(events) < count:
-            line = (await resp.content.readline()).decode().rstrip("\n")
+            raw = await resp.content.readline()
+            assert raw, f"the stream ended after {len(events)} events"
+            line = raw.decode().rstrip("\n")
             if line.startswith("id: "):
                 event_id = line[4:]
             elif line.startswith("data: "):
@@ -271,3 +274,22 @@ async def test_bad_record_is_skipped_and_counted(gateway: GatewayServer, writer:
         await writer.write(make_entry(story, 1))
         assert [m["seq"] for m in await entries(ws, 1)] == [1]
     assert gateway.hub.counters.bad_records >= 1
+
+
+async def test_sse_aggregate_channel_ids_are_story_cursors(
+        gateway: GatewayServer, writer: EntryWriter, story: str) -> None:
+    """On a prefix channel the SSE id is a story=seq cursor, and sending it back resumes after it."""
+    other = story + "-b"
+    await writer.write(make_entry(story, 1), make_entry(other, 1), make_entry(story, 2))
+    await asyncio.wait_for(_until(lambda: gateway.hub.stories.get(story) is not None and
+                                  gateway.hub.stories[story].latest == 2), TIMEOUT)
+    base = f"http://127.0.0.1:{gateway.port}/sse"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base, params={"channel": f"prefix:{story}", "since": "0"}) as resp:
+            events = await _sse_events(resp, 4)
+        assert [eid for eid, _ in events[1:]] == [f"{story}=1", f"{story}=1,{other}=1", f"{story}=2,{other}=1"]
+        await writer.write(make_entry(other, 2))
+        async with http.get(base, params={"channel": f"prefix:{story}"},
+                            headers={"Last-Event-ID": f"{story}=1,{other}=1"}) as resp:
+            events = await _sse_events(resp, 3)
+    assert [(m["entry"]["story"], m["seq"]) for _, m in events[1:]] == [(story, 2), (other, 2)]

@@ -36,6 +36,7 @@ def test_last_event_id_round_trips_both_cursor_kinds() -> None:
     """Story channels resume from a seq; other channels from a story=seq cursor."""
     assert parse_last_event_id("42", story_channel=True) == 42
     assert parse_last_event_id("a=3,uk-b=7", story_channel=False) == {"a": 3, "uk-b": 7}
+    assert parse_last_event_id("0", story_channel=False) == 0
     with pytest.raises(ValueError):
         parse_last_event_id("a=x", story_channel=False)
     with pytest.raises(ValueError):
