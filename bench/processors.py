@@ -177,7 +177,7 @@ async def _measure(args: argparse.Namespace, bootstrap: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=20_000, help="entries for the throughput run")
+    parser.add_argument("--entries", type=int, default=10_000, help="entries for the throughput run")
     parser.add_argument("--rate", type=float, default=500.0, help="entries/s for the latency run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
     parser.add_argument("--partitions", type=int, default=4)
