@@ -44,7 +44,8 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹ�
 _CAP_WORD = rf"(?:[{_UPPER}][\w'’.-]*\w|(?:al|el|ad|as|ash|bin|ibn|abu)-[{_UPPER}][\w'’-]*\w)(?:['’]s?)?"
 _LINK = r"(?:van|von|der|den|de|da|di|du|del|della|dos|das|bin|ibn|abu|al|el|le|la|ter|ten|y|of|for|the)"
 #: A run of capitalised words, with lower-case particles inside; not after @ or inside a URL.
-_PHRASE = re.compile(rf"(?<![@/\w.]){_CAP_WORD}(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*")
+#: (The lookahead first lets the scan skip most positions with one character-class test.)
+_PHRASE = re.compile(rf"(?=[{_UPPER}aebi])(?<![@/\w.]){_CAP_WORD}(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*")
 _WORD_IN_PHRASE = re.compile(r"\S+")
 _WORDS_AFTER = re.compile(r"[^\W\d_]+")
 _POSSESSIVE = ("'s", "’s", "'", "’")
@@ -79,9 +80,12 @@ def _phrases(text: str) -> list[list[_Word]]:
     for match in _PHRASE.finditer(text):
         current: list[_Word] = []
         offset = match.start()
-        for word_match in _WORD_IN_PHRASE.finditer(match.group(0)):
-            word = word_match.group(0)
-            start = offset + word_match.start()
+        matched = match.group(0)
+        if " " in matched or "\t" in matched:
+            words = [(offset + w.start(), w.group(0)) for w in _WORD_IN_PHRASE.finditer(matched)]
+        else:  # most phrases are one word: no second scan
+            words = [(offset, matched)]
+        for start, word in words:
             possessive = word.endswith(_POSSESSIVE) and len(word) > 2
             if possessive:
                 word = word[:-2] if word.endswith("s") else word[:-1]
@@ -153,25 +157,26 @@ def _place(words: str, before: str) -> GeoPlace | None:
 
 def _classify(text: str, phrase: list[_Word]) -> tuple[Kind, list[_Word]] | None:
     words = [w.text for w in phrase]
-    before = _word_before(text, phrase[0].start)
-    titles = [position for position, word in enumerate(words) if word in TITLES]
+    joined = " ".join(words)
+    titles = [position for position, word in enumerate(words) if word in TITLES] if not TITLES.isdisjoint(words) else []
     if titles and titles[-1] < len(words) - 1:
         rest = phrase[titles[-1] + 1 :]
         name = " ".join(w.text for w in rest)
-        if name not in PLACES and not any(w.text in ORG_WORDS for w in rest):
+        if name not in PLACES and ORG_WORDS.isdisjoint(w.text for w in rest):
             return "person", rest
-    if any(word in ORG_WORDS for word in words) or " ".join(words) in KNOWN_ORGS:
+    if not ORG_WORDS.isdisjoint(words) or joined in KNOWN_ORGS:
         return ("organisation", phrase) if not titles or titles[-1] < len(words) - 1 else None
-    if titles or all(word in DEMONYMS for word in words):
+    if titles or DEMONYMS.issuperset(words):
         return None
-    joined = " ".join(words)
+    before = _word_before(text, phrase[0].start)
     if _place(joined, before) is not None:
         return "place", phrase
     if len(words) >= 2 and words[0] in GIVEN_NAMES:
         return "person", phrase
-    if before.lower() in _LOWER_TITLES:
+    before_lower = before.lower()
+    if before_lower in _LOWER_TITLES:
         return "person", phrase
-    if len(words) <= 2 and (before.lower() in SPEECH_VERBS or _followed_by_speech(text, phrase[-1].end)):
+    if len(words) <= 2 and (before_lower in SPEECH_VERBS or _followed_by_speech(text, phrase[-1].end)):
         return "person", phrase
     return None
 
