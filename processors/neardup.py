@@ -67,23 +67,28 @@ _LEADING_LABEL = re.compile(
     r"|just\s+in|developing|latest|new|correction|urgent|flash|live|watch)\s*[:\-–—|]\s*)+",
     re.IGNORECASE,
 )
-_NOT_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
 
 
-def canonical_text(text: str) -> str:
-    """The text reduced to what makes it the same post: lower-case words, no links, no labels."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+def _canonical_words(text: str) -> list[str]:
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.casefold()
     if "/" in text or "www." in text:  # every link pattern needs one; the scan costs more than the check
         text = _URL.sub(" ", text)
     previous = None
     while previous != text:  # "UPDATE: BREAKING: …" loses both labels
         previous = text
         text = _LEADING_LABEL.sub("", text)
-    return " ".join(_NOT_WORD.sub(" ", text).split())
+    return _WORD.findall(text)
 
 
-def _shingles(canonical: str) -> list[bytes]:
-    words = canonical.split()
+def canonical_text(text: str) -> str:
+    """The text reduced to what makes it the same post: lower-case words, no links, no labels."""
+    return " ".join(_canonical_words(text))
+
+
+def _shingles(words: list[str]) -> list[bytes]:
     if len(words) < 2:
         return [w.encode() for w in words]
     return [f"{a} {b}".encode() for a, b in zip(words, words[1:], strict=False)]
@@ -94,7 +99,7 @@ def signature_bytes(text: str) -> bytes:
 
     Raises :class:`ValueError` when the text has no words (only links or punctuation).
     """
-    shingles = _shingles(canonical_text(text))
+    shingles = _shingles(_canonical_words(text))
     if not shingles:
         raise ValueError("the text has no words to compare")
     _SKETCH.hashvalues = _EMPTY_VALUES.copy()
