@@ -165,6 +165,26 @@ async def post_entries(ingest_url: str, rate: float, duration: float) -> dict[st
             "post_seconds": time.monotonic() - start}
 
 
+async def warm_up(ingest_url: str, gateway_url: str, count: int = 50, timeout: float = 120) -> None:
+    """Post ``count`` entries to another story and wait until the gateway has them: the figures then describe
+    the running pipeline, not its first requests (model loading, connection set-up)."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as session:
+        for n in range(count):
+            body = {"id": f"warm-{n}", "body_text": f"Warm-up entry {n}: " + " ".join(f"u{n}v{k}" for k in range(10))}
+            async with session.post(f"{ingest_url}/v1/stories/warmup/entries", json=body, headers=headers) as resp:
+                if resp.status != 202:
+                    sys.exit(f"bench/e2e.py: warm-up entry refused: {resp.status} {await resp.text()}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            async with session.get(f"{gateway_url}/stats") as resp:
+                stats = await resp.json()
+            if stats["stories"].get("warmup", {}).get("seq", 0) >= count:
+                return
+            await asyncio.sleep(0.1)
+    sys.exit("bench/e2e.py: the warm-up entries did not reach the gateway")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=200, help="entries posted per second (default 200)")
@@ -179,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     loader: subprocess.Popen[str] | None = None
     try:
         pipeline.wait_ready()
+        asyncio.run(warm_up(f"http://127.0.0.1:{pipeline.ingest_port}", f"http://127.0.0.1:{pipeline.gateway_port}"))
         window = args.duration + args.drain + 2
         loader = subprocess.Popen(
             [str(client), "-u", f"ws://127.0.0.1:{pipeline.gateway_port}/ws", "-c", str(args.clients),
