@@ -40,9 +40,14 @@ MODELS: dict[str, type[BaseModel]] = {
     "dead-letter": DeadLetter,
     "ws-subscribe": ws.Subscribe,
     "ws-unsubscribe": ws.Unsubscribe,
+    "ws-auth": ws.Auth,
+    "ws-ping": ws.Ping,
     "ws-subscribed": ws.Subscribed,
+    "ws-unsubscribed": ws.Unsubscribed,
     "ws-entry": ws.EntryMessage,
     "ws-resync": ws.Resync,
+    "ws-authenticated": ws.Authenticated,
+    "ws-pong": ws.Pong,
     "ws-error": ws.Error,
 }
 

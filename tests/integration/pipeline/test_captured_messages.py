@@ -95,6 +95,14 @@ async def test_captured_kafka_records_and_websocket_frames_match_the_schemas(pip
         frames = [await next_of_type(ws, "entry") for _ in range(SEED_ENTRIES)]
         await ws.send('{"type": "hello"}')
         error = await next_of_type(ws, "error")
+        await ws.send(orjson.dumps({"type": "subscribe", "channel": f"tag:{story}", "since": 0}).decode())
+        resumed = await next_of_type(ws, "subscribed")
+        await ws.send(orjson.dumps({"type": "ping", "id": 1}).decode())
+        pong = await next_of_type(ws, "pong")
+        await ws.send(orjson.dumps({"type": "unsubscribe", "channel": f"story:{story}"}).decode())
+        unsubscribed = await next_of_type(ws, "unsubscribed")
+        await ws.send(orjson.dumps({"type": "subscribe", "channel": "all"}).decode())
+        channel_error = await next_of_type(ws, "error")
 
     producer = AIOKafkaProducer(bootstrap_servers=pipeline.bootstrap)
     await producer.start()
@@ -121,6 +129,10 @@ async def test_captured_kafka_records_and_websocket_frames_match_the_schemas(pip
     for frame in frames:
         assert errors(validator("ws-entry"), frame) == []
     assert errors(validator("ws-error"), error) == []
+    assert resumed.get("recovered") is True and errors(validator("ws-subscribed"), resumed) == []
+    assert errors(validator("ws-pong"), pong) == []
+    assert errors(validator("ws-unsubscribed"), unsubscribed) == []
+    assert channel_error.get("channel") == "all" and errors(validator("ws-error"), channel_error) == []
 
     ninjs = Draft202012Validator(json.loads(NINJS.read_text(encoding="utf-8")), registry=Registry().with_resource(
         "https://geojson.org/schema/GeoJSON.json", Resource.from_contents(GEOJSON_POINT)))
