@@ -2,14 +2,18 @@
 
     python bench/processors.py [--entries N] [--rate R] [--seconds S] [--partitions P]
 
-Starts an embedded broker and one worker (``newswire processor`` subprocess), warms it up, then:
+Starts an embedded broker and a worker (``newswire processor`` subprocess) and warms it up
+with 500 entries; then:
 
-1. throughput: produces N varied raw entries (many stories, 300-1500 characters of text with
-   people, places, organisations and quotes) at full speed and reports entries/s from the first
-   to the last output record (Kafka timestamps of newswire.entries, set when the worker sends);
-2. latency: produces at R entries/s for S seconds and reports per-entry latency p50/p99,
-   as the output record's timestamp minus the raw event's ``ts`` (processing, including the
-   raw fetch) and as receive time minus ``ts`` (what a consumer of newswire.entries sees).
+1. throughput: stops the worker, produces N varied raw entries (200 stories, 300-1500
+   characters of text dense with people, places, organisations and quotes), starts a worker
+   on that backlog and reports entries/s from the first to the last output record (Kafka
+   timestamps on newswire.entries, set when the worker sends), so the producer takes no CPU
+   from the measured worker;
+2. latency: produces at R entries/s for S seconds while reading newswire.entries, and reports
+   per-entry latency p50/p99 as the output record's timestamp minus the raw event's ``ts``
+   (processing, including the raw fetch) and as receive time minus ``ts`` (what a consumer
+   of newswire.entries sees).
 
 Targets (2 cores): >= 5,000 entries/s per worker, p99 < 50 ms at 500 entries/s. The default run
 takes about a minute.
@@ -84,16 +88,20 @@ def _encode(story: str, entry: RawEntry) -> bytes:
 
 
 class Output:
-    """Reads newswire.entries from its current end, collecting (kafka timestamp ms, receive ms, raw ts ms)."""
+    """Reads newswire.entries, collecting (kafka timestamp ms, receive ms, raw ts ms) of entries whose id
+    starts with ``prefix`` (each phase uses its own ids)."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, prefix: str) -> None:
         self.consumer = AIOKafkaConsumer(topics.ENTRIES, bootstrap_servers=bootstrap, group_id=None,
-                                         auto_offset_reset="latest", fetch_max_wait_ms=10)
+                                         auto_offset_reset="earliest", fetch_max_wait_ms=10)
+        self.prefix = prefix
         self.seen: list[tuple[int, float, int]] = []
 
     async def start(self) -> None:
         await self.consumer.start()
-        await self.consumer.seek_to_end()
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
 
     async def wait_for(self, count: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -104,75 +112,92 @@ class Output:
             received = time.time() * 1000
             for records in batch.values():
                 for record in records:
-                    self.seen.append((record.timestamp, received, orjson.loads(record.value)["ts"]))
+                    entry = orjson.loads(record.value)
+                    if entry["id"].startswith(self.prefix):
+                        self.seen.append((record.timestamp, received, entry["ts"]))
+
+
+async def _produce(bootstrap: str, entries: list[tuple[bytes, RawEntry, str]], rate: float | None = None) -> None:
+    """Produce the entries at full speed, or paced at ``rate`` per second (``ts`` = the moment of sending)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
+    await producer.start()
+    try:
+        started = time.monotonic()
+        for number, (key, entry, story) in enumerate(entries):
+            if rate:
+                delay = started + number / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            await producer.send(topics.RAW, key=key, value=_encode(story, entry))
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def _collect(bootstrap: str, prefix: str, count: int, timeout: float) -> list[tuple[int, float, int]]:
+    output = Output(bootstrap, prefix)
+    await output.start()
+    try:
+        await output.wait_for(count, timeout)
+        return output.seen
+    finally:
+        await output.stop()
 
 
 def _percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(values, n=1000)[int(fraction * 1000) - 1] if len(values) > 1 else values[0]
 
 
-def _start_worker(bootstrap: str, logs: Path) -> subprocess.Popen[bytes]:
-    ready = logs / "worker.ready"
+def _start_worker(bootstrap: str, logs: Path, name: str) -> subprocess.Popen[bytes]:
+    ready = logs / f"{name}.ready"
     env = {**os.environ, "NEWSWIRE_PROCESSOR_GROUP": f"bench-{os.getpid()}"}
     worker = subprocess.Popen([sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "processor",
                                "--bootstrap", bootstrap, "--ready-file", str(ready)],
-                              stdout=(logs / "worker.log").open("wb"), stderr=subprocess.STDOUT,
+                              stdout=(logs / f"{name}.log").open("wb"), stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 60
     while not ready.exists():
         if worker.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("worker did not start:\n" + (logs / "worker.log").read_text()[-2000:])
+            raise RuntimeError("worker did not start:\n" + (logs / f"{name}.log").read_text()[-2000:])
         time.sleep(0.1)
     return worker
 
 
-async def _measure(args: argparse.Namespace, bootstrap: str) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
-    output = Output(bootstrap)
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    worker.terminate()
     try:
-        await producer.start()
-        await output.start()
+        worker.wait(15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
-        warm = raw_entries(500, seed=1)
-        for key, entry, story in warm:
-            await producer.send(topics.RAW, key=key, value=_encode(story, entry))
-        await producer.flush()
-        await output.wait_for(len(warm), 60)
-        output.seen.clear()
 
-        entries = raw_entries(args.entries, seed=2)
-        values = [(key, _encode(story, entry)) for key, entry, story in entries]
-        chars = statistics.mean(len(entry.body_text or "") for _, entry, _ in entries)
-        for key, value in values:
-            await producer.send(topics.RAW, key=key, value=value)
-        await producer.flush()
-        await output.wait_for(len(values), 120)
-        stamps = [kafka_ms for kafka_ms, _, _ in output.seen]
-        span = (max(stamps) - min(stamps)) / 1000
-        print(f"throughput: {len(values)} entries (mean {chars:.0f} characters), one worker, "
-              f"{args.partitions} partitions: {len(values) / span:,.0f} entries/s "
-              f"(first to last output record, {span:.2f} s)")
-        output.seen.clear()
+async def _warm_up(bootstrap: str) -> None:
+    warm = raw_entries(500, seed=1)
+    collecting = asyncio.create_task(_collect(bootstrap, "s1-", len(warm), 90))
+    await _produce(bootstrap, warm)
+    await collecting
 
-        paced = raw_entries(int(args.rate * args.seconds), seed=3)
-        started = time.monotonic()
-        for number, (key, entry, story) in enumerate(paced):
-            delay = started + number / args.rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await producer.send(topics.RAW, key=key, value=_encode(story, entry))  # ts = now, at send
-        await producer.flush()
-        await output.wait_for(len(paced), 60)
-        processing = [float(kafka_ms - raw_ts) for kafka_ms, _, raw_ts in output.seen]
-        delivered = [received - raw_ts for _, received, raw_ts in output.seen]
-        print(f"latency at {args.rate:.0f} entries/s for {args.seconds:.0f} s ({len(paced)} entries):")
-        print(f"  raw ts -> entry sent by the worker:   p50 {_percentile(processing, 0.5):6.1f} ms   "
-              f"p99 {_percentile(processing, 0.99):6.1f} ms")
-        print(f"  raw ts -> entry received by a reader: p50 {_percentile(delivered, 0.5):6.1f} ms   "
-              f"p99 {_percentile(delivered, 0.99):6.1f} ms")
-    finally:
-        await producer.stop()
-        await output.consumer.stop()
+
+async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, backlog: int, chars: float) -> None:
+    seen = await _collect(bootstrap, "s2-", backlog, 300)
+    stamps = [kafka_ms for kafka_ms, _, _ in seen]
+    span = (max(stamps) - min(stamps)) / 1000
+    print(f"throughput: {backlog} entries (mean {chars:.0f} characters of text), one worker, {args.partitions} "
+          f"partitions, backlog produced before it started: {backlog / span:,.0f} entries/s "
+          f"(first to last output record, {span:.2f} s)")
+
+    paced = raw_entries(int(args.rate * args.seconds), seed=3)
+    collecting = asyncio.create_task(_collect(bootstrap, "s3-", len(paced), args.seconds + 120))
+    await _produce(bootstrap, paced, rate=args.rate)
+    seen = await collecting
+    processing = [float(kafka_ms - raw_ts) for kafka_ms, _, raw_ts in seen]
+    delivered = [received - raw_ts for _, received, raw_ts in seen]
+    print(f"latency at {args.rate:.0f} entries/s for {args.seconds:.0f} s ({len(paced)} entries):")
+    print(f"  raw ts -> entry sent by the worker:   p50 {_percentile(processing, 0.5):6.1f} ms   "
+          f"p99 {_percentile(processing, 0.99):6.1f} ms")
+    print(f"  raw ts -> entry received by a reader: p50 {_percentile(delivered, 0.5):6.1f} ms   "
+          f"p99 {_percentile(delivered, 0.99):6.1f} ms")
 
 
 def main() -> None:
@@ -188,18 +213,21 @@ def main() -> None:
         broker.spawn()
         worker = None
         try:
-            asyncio.run(wait_for_metadata(broker.bootstrap, 30))
-            asyncio.run(ensure_topics(broker.bootstrap, topics.ALL, args.partitions))
-            worker = _start_worker(broker.bootstrap, logs)
-            asyncio.run(_measure(args, broker.bootstrap))
+            bootstrap = broker.bootstrap
+            asyncio.run(wait_for_metadata(bootstrap, 30))
+            asyncio.run(ensure_topics(bootstrap, topics.ALL, args.partitions))
+            worker = _start_worker(bootstrap, logs, "warm-up")
+            asyncio.run(_warm_up(bootstrap))
+            _stop_worker(worker)
+            # the backlog goes in while no worker runs, so producing it takes no CPU from the measured worker
+            backlog = raw_entries(args.entries, seed=2)
+            asyncio.run(_produce(bootstrap, backlog))
+            chars = statistics.mean(len(entry.body_text or "") for _, entry, _ in backlog)
+            worker = _start_worker(bootstrap, logs, "measured")
+            asyncio.run(_throughput_and_latency(args, bootstrap, len(backlog), chars))
         finally:
             if worker is not None:
-                worker.terminate()
-                try:
-                    worker.wait(15)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait()
+                _stop_worker(worker)
             broker.stop()
 
 

@@ -32,6 +32,7 @@ from newswire.schemas import DeadLetterSource, encode, topics
 from newswire.settings import KafkaSettings, env_float, env_int, env_str
 
 from . import metrics
+from .enrich.language import load_model as load_language_model
 from .pipeline import PartitionState, Processor
 
 __all__ = ["ProcessorSettings", "EntriesReader", "create_app"]
@@ -160,6 +161,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     entries_topic = app.topic(topics.ENTRIES, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     dlq_topic = app.topic(topics.DLQ, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     processor = Processor()
+    load_language_model()  # at start-up, not as a 0.7 s stall on the first entry that needs it
     reader = EntriesReader(kafka)
     caught_up: set[int] = set()
     next_offsets: dict[int, int] = {}

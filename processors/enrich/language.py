@@ -14,7 +14,7 @@ from typing import Any
 
 from newswire.schemas import Entry
 
-__all__ = ["language", "detect_language"]
+__all__ = ["language", "detect_language", "load_model"]
 
 _FUNCTION_WORDS = {
     "en": "the and of to is in that was for with on are as have has this from by not said will were been",
@@ -39,6 +39,11 @@ def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+
+
+def load_model() -> None:
+    """Load py3langid's model now (about 0.7 s) rather than on the first text that needs it."""
+    _identifier()
 
 
 def detect_language(text: str) -> str | None:
