@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 from newswire.producers.kafka import make_raw_event
 from newswire.schemas import RawEntry, encode, topics
 from support import TIMEOUT
@@ -34,12 +37,13 @@ def _event(story: int, entry_id: str, text: str, op: str = "create") -> tuple[by
     return event.story.encode(), encode(event)
 
 
-async def _publish(bootstrap: str, records: list[tuple[bytes, bytes]]) -> None:
+async def _publish(bootstrap: str, records: list[tuple[bytes, bytes]], topic: str = topics.RAW,
+                   partition: int | None = None) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
         for key, value in records:
-            await producer.send(topics.RAW, key=key, value=value)
+            await producer.send(topic, key=key, value=value, partition=partition)
         await producer.flush()
     finally:
         await producer.stop()
@@ -118,7 +122,12 @@ def test_two_workers_and_a_sigkill_keep_every_entry_exactly_once(cluster: Cluste
 
 
 def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cluster) -> None:
-    """After processing, /metrics shows processed, rejected, duplicates by kind, stage times, latency, lag."""
+    """After processing, /metrics shows processed, rejected, duplicates by kind, stage times, latency, lag.
+
+    An unreadable record already on newswire.entries is skipped (and logged) when the worker reads its
+    state back, and stops nothing."""
+    for partition in range(PARTITIONS):
+        asyncio.run(_publish(cluster.bootstrap, [(b"x", b"not an entry")], topics.ENTRIES, partition))
     worker = cluster.worker("solo")
     worker.start()
     worker.wait_ready()
@@ -148,3 +157,20 @@ def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cl
     assert value("newswire_processor_latency_seconds_count") == 2
     wait_until("a lag sample per assigned partition", lambda: any(
         name == "newswire_processor_consumer_lag" for name, _ in worker.metrics()), TIMEOUT)
+    assert "skipped unreadable newswire.entries" in worker.log_path.read_text()
+
+
+def test_worker_refuses_an_entries_topic_with_fewer_partitions_than_raw(tmp_path) -> None:
+    """Entries leave on their raw partition's number, so a smaller newswire.entries is a clear start-up error."""
+    broker = EmbeddedBroker(log_path=tmp_path / "broker.log")
+    broker.spawn()
+    try:
+        asyncio.run(wait_for_metadata(broker.bootstrap, TIMEOUT * 2))
+        asyncio.run(ensure_topics(broker.bootstrap, [topics.RAW], partitions=4))
+        asyncio.run(ensure_topics(broker.bootstrap, [topics.ENTRIES], partitions=2))
+        done = subprocess.run([sys.executable, "-m", "newswire.cli", "processor", "--bootstrap", broker.bootstrap],
+                              capture_output=True, text=True, timeout=TIMEOUT * 4, check=False)
+    finally:
+        broker.stop()
+    assert done.returncode == 2
+    assert "newswire.entries has 2 partitions, fewer than the 4 of newswire.entries.raw" in done.stderr
