@@ -17,6 +17,7 @@ and none is written per entry. See docs/processors.md.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ class EntriesReader:
         consumer.assign([tp])
         end = (await consumer.end_offsets([tp]))[tp]
         if end < state.read_to:  # the topic was recreated: what the state knew is gone
-            state.__init__()  # type: ignore[misc]
+            state.reset()
         if end <= state.read_to:
             return 0
         consumer.seek(tp, state.read_to)
@@ -171,7 +172,8 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         for tp in revoked:
             if tp.topic == topics.RAW:
                 caught_up.discard(tp.partition)  # another worker may emit for it before it comes back
-                if next_offsets.pop(tp.partition, None) is not None:
+                next_offsets.pop(tp.partition, None)
+                with contextlib.suppress(KeyError):  # no lag sample yet
                     metrics.LAG.remove(str(tp.partition))
 
     @app.on_before_shutdown.connect

@@ -57,6 +57,13 @@ class PartitionState:
     #: offset on newswire.entries up to which this state has read back (see the worker)
     read_to: int = 0
 
+    def reset(self) -> None:
+        """Forget everything (the output topic this state was read from is gone)."""
+        self.entries.clear()
+        self.stories.clear()
+        self.near.clear()
+        self.read_to = 0
+
     def absorb(self, entry: Entry | dict[str, Any], signature: bytes | None | Literal["compute"] = "compute") -> None:
         """Take an emitted entry (model or decoded JSON) into the state, unless the state already knows
         a newer version / seq. ``signature="compute"`` derives it from the body text."""
