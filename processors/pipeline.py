@@ -153,7 +153,9 @@ class Processor:
         try:
             clean = normalise(raw.entry)
         except ValueError as exc:  # e.g. HTML that is nothing but scripts: no text left once sanitised
-            return Outcome(dead_letter=dead_letter(f"entry: {exc}", value, source, key, now))
+            if raw.op != "delete":
+                return Outcome(dead_letter=dead_letter(f"entry: {exc}", value, source, key, now))
+            clean = raw.entry  # a tombstone needs only the id: its body is dropped anyway
         fp = fingerprint(clean)
         assert clean.id is not None  # RawEvent validation guarantees it
         state = self.state(source.partition)

@@ -60,6 +60,12 @@ def detect_language(text: str) -> str | None:
         ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
         if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
             return ranked[0][0]
+    return _classify(sample)
+
+
+@lru_cache(maxsize=4096)
+def _classify(sample: str) -> str:
+    """py3langid's answer (60-400 µs), remembered: short posts come again as replays and edits."""
     code, _ = _identifier().classify(sample)
     return str(code)
 

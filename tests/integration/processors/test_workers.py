@@ -139,22 +139,25 @@ def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cl
         _event(1, "b", "Update: Ferry services between Holyhead and Dublin resume tomorrow morning."),  # near dup
         (b"story-1", b"{not json"),  # rejected
         _event(2, "c", "Storm warnings for the west coast tonight, the met office said."),
+        _event(2, "c", "deleted", op="delete"),
+        _event(2, "c", "Storm warnings lifted for the west coast."),  # after its delete
     ]
     asyncio.run(_publish(cluster.bootstrap, records))
     wait_until("the worker to count the last record", lambda: worker.sample(
-        "newswire_processor_entries_total", op="create") >= 2, TIMEOUT * 2)
+        "newswire_processor_duplicates_total", kind="deleted") >= 1, TIMEOUT * 2)
     samples = worker.metrics()
 
     def value(name: str, **labels: str) -> float:
         return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
     assert value("newswire_processor_entries_total", op="create") == 2
+    assert value("newswire_processor_entries_total", op="delete") == 1
     assert value("newswire_processor_rejected_total") == 1
-    for kind in ("replay", "unknown_delete", "near_duplicate"):
+    for kind in ("replay", "unknown_delete", "near_duplicate", "deleted"):
         assert value("newswire_processor_duplicates_total", kind=kind) == 1, kind
-    for stage in ("normalise", "enrich"):
-        assert value("newswire_processor_stage_seconds_count", stage=stage) == 2
-    assert value("newswire_processor_latency_seconds_count") == 2
+    for stage in ("normalise", "enrich"):  # one observation per emitted entry
+        assert value("newswire_processor_stage_seconds_count", stage=stage) == 3
+    assert value("newswire_processor_latency_seconds_count") == 3
     wait_until("a lag sample per assigned partition", lambda: any(
         name == "newswire_processor_consumer_lag" for name, _ in worker.metrics()), TIMEOUT)
     assert "skipped unreadable newswire.entries" in worker.log_path.read_text()

@@ -153,3 +153,11 @@ def test_a_deleted_entry_leaves_the_near_duplicate_index(processor):
     processor.process(b"s", raw("s", "live-1", text), SOURCE)
     processor.process(b"s", raw("s", "live-1", text, op="delete"), SOURCE)
     assert processor.process(b"s", raw("s", "rss-9", text), SOURCE).entry is not None
+
+
+def test_a_delete_whose_html_sanitises_to_nothing_is_still_a_tombstone(processor):
+    """Deleting needs only the id: a body with no text left does not send the delete to the DLQ."""
+    processor.process(b"s", raw("s", "a", "some text here"), SOURCE)
+    entry = RawEntry(id="a", body_html="<script>alert(1)</script>")
+    tomb = processor.process(b"s", encode(make_raw_event("s", entry, op="delete", source="test", now_ms=2)), SOURCE)
+    assert tomb.entry is not None and (tomb.entry.op, tomb.entry.version) == ("delete", 2)
