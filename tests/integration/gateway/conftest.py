@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 from newswire.gateway.server import GatewayServer
 from newswire.gateway.settings import GatewaySettings
 from newswire.schemas import topics
-
-#: The one time unit of these tests (seconds); raise it on a slow machine.
-TIMEOUT = float(os.environ.get("NEWSWIRE_TEST_TIMEOUT", "15"))
+from support import TIMEOUT
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[str]:
-    """Bootstrap address of an embedded Tansu broker with newswire.entries (or $KAFKA_BOOTSTRAP_SERVERS)."""
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if external:
-        asyncio.run(ensure_topics(external, [topics.ENTRIES], partitions=2))
-        yield external
-        return
-    embedded = EmbeddedBroker()
-    embedded.spawn()
-    try:
-        asyncio.run(wait_for_metadata(embedded.bootstrap, TIMEOUT * 2))
-        asyncio.run(ensure_topics(embedded.bootstrap, [topics.ENTRIES], partitions=2))
-        yield embedded.bootstrap
-    finally:
-        embedded.stop()
+def broker(kafka_bootstrap: str) -> str:
+    """Bootstrap address of the session's Kafka (tests/conftest.py)."""
+    return kafka_bootstrap
 
 
 def make_entry(story: str, seq: int, *, eid: str | None = None, version: int = 1, op: str = "create",

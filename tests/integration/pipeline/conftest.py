@@ -6,8 +6,6 @@ that cannot start fails the tests loudly.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -18,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire.broker import EmbeddedBroker, ensure_topics, free_port, wait_for_metadata
-from newswire.schemas import topics
+from newswire.broker import free_port
 from support import TIMEOUT
 
 
@@ -70,18 +67,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     logs = tmp_path_factory.mktemp("pipeline")
-    broker: EmbeddedBroker | None = None
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        broker = EmbeddedBroker(log_path=logs / "broker.log")
-        broker.spawn()
-        bootstrap = broker.bootstrap
+    bootstrap = kafka_bootstrap
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        asyncio.run(wait_for_metadata(bootstrap, TIMEOUT * 2))
-        asyncio.run(ensure_topics(bootstrap, topics.ALL, partitions=2))
         ready_file = logs / "processor.ready"
         processor = _newswire("processor", "--bootstrap", bootstrap, "--ready-file", str(ready_file),
                               log=logs / "processor.log")
@@ -97,5 +87,3 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     finally:
         for proc in procs:
             _stop(proc)
-        if broker:
-            broker.stop()

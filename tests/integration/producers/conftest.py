@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from newswire.schemas import RawEvent, decode_raw, topics
-
-from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
-
-#: The one time unit of these tests (seconds); raise it on a slow machine.
-TIMEOUT = float(os.environ.get("NEWSWIRE_TEST_TIMEOUT", "15"))
+from support import TIMEOUT
 
 
 @pytest.fixture(scope="session")
@@ -23,21 +19,9 @@ def wait_timeout() -> float:
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[str]:
-    """Bootstrap address of an embedded Tansu broker with the raw topic (or $KAFKA_BOOTSTRAP_SERVERS)."""
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if external:
-        asyncio.run(ensure_topics(external, [topics.RAW], partitions=1))
-        yield external
-        return
-    embedded = EmbeddedBroker()
-    embedded.spawn()
-    try:
-        asyncio.run(wait_for_metadata(embedded.bootstrap, TIMEOUT * 2))
-        asyncio.run(ensure_topics(embedded.bootstrap, [topics.RAW], partitions=1))
-        yield embedded.bootstrap
-    finally:
-        embedded.stop()
+def broker(kafka_bootstrap: str) -> str:
+    """Bootstrap address of the session's Kafka (tests/conftest.py)."""
+    return kafka_bootstrap
 
 
 class RawReader:

@@ -1,0 +1,39 @@
+"""Fixtures shared by every tier: the session's Kafka.
+
+Integration tests talk to a real Kafka-protocol broker: ``$KAFKA_BOOTSTRAP_SERVERS`` when set,
+otherwise the embedded broker, started once per session on a free port and stopped after. It
+fails loudly when it cannot start: a skipped integration test would hide a broken product.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
+from newswire.schemas import topics
+from support import TIMEOUT
+
+#: Partitions of the session's topics: more than one, so per-story ordering is exercised across partitions.
+SESSION_PARTITIONS = 2
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap address of the session's Kafka, with newswire's three topics."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        asyncio.run(ensure_topics(external, topics.ALL, partitions=SESSION_PARTITIONS))
+        yield external
+        return
+    broker = EmbeddedBroker(log_path=tmp_path_factory.mktemp("broker") / "broker.log")
+    broker.spawn()
+    try:
+        asyncio.run(wait_for_metadata(broker.bootstrap, TIMEOUT * 2))
+        asyncio.run(ensure_topics(broker.bootstrap, topics.ALL, partitions=SESSION_PARTITIONS))
+        yield broker.bootstrap
+    finally:
+        broker.stop()
