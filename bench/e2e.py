@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from newswire.broker import free_port
+from newswire.schemas import topics
 
 HERE = Path(__file__).resolve().parent
 CLIENT_SOURCE = HERE / "e2e_client.c"
@@ -68,6 +71,7 @@ class Pipeline:
 
     def __init__(self, workdir: Path) -> None:
         self.gateway_port, self.ingest_port, broker_port = free_port(), free_port(), free_port()
+        self.bootstrap = f"127.0.0.1:{broker_port}"
         self.log_path = workdir / "up.log"
         env = dict(os.environ, NEWSWIRE_INGEST_TOKEN=TOKEN, PYTHONUNBUFFERED="1",
                    # listen-only clients send nothing after subscribing; keep them through a long run
@@ -124,7 +128,7 @@ def _children_by_role(parent: int) -> dict[str, int]:
     return out
 
 
-async def post_entries(ingest_url: str, rate: float, duration: float) -> dict[str, Any]:
+async def post_entries(ingest_url: str, rate: float, duration: float, counts: dict[str, int]) -> dict[str, Any]:
     """POST ``rate`` entries per second for ``duration`` seconds, each retried on 503 until accepted."""
     total = int(rate * duration)
     accepted = 0
@@ -144,6 +148,7 @@ async def post_entries(ingest_url: str, rate: float, duration: float) -> dict[st
                     async with session.post(url, json=body, headers=headers) as resp:
                         if resp.status == 202:
                             accepted += 1
+                            counts["accepted"] = accepted
                             return
                         retries += 1
                 except aiohttp.ClientError:
@@ -185,12 +190,78 @@ async def warm_up(ingest_url: str, gateway_url: str, count: int = 50, timeout: f
     sys.exit("bench/e2e.py: the warm-up entries did not reach the gateway")
 
 
+async def topic_ends(consumer: AIOKafkaConsumer, topic: str) -> int:
+    tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    return sum((await consumer.end_offsets(tps)).values()) if tps else 0
+
+
+async def gateway_seq(session: aiohttp.ClientSession, gateway_url: str) -> int:
+    async with session.get(f"{gateway_url}/stats") as resp:
+        return int((await resp.json())["stories"].get(STORY, {}).get("seq", 0))
+
+
+async def progress(bootstrap: str, gateway_url: str, counts: dict[str, int], every: float,
+                   samples: list[dict[str, Any]]) -> None:
+    """Every ``every`` seconds, print where entries are: accepted, on the raw topic, processed, at the gateway."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    start = time.monotonic()
+    try:
+        async with aiohttp.ClientSession() as session:
+            while True:
+                await asyncio.sleep(every)
+                await consumer.topics()
+                sample = {"t": round(time.monotonic() - start), "accepted": counts["accepted"],
+                          "raw": await topic_ends(consumer, topics.RAW),
+                          "processed": await topic_ends(consumer, topics.ENTRIES),
+                          "gateway_seq": await gateway_seq(session, gateway_url)}
+                samples.append(sample)
+                print("progress: " + "  ".join(f"{k} {v}" for k, v in sample.items()), file=sys.stderr, flush=True)
+    finally:
+        await consumer.stop()
+
+
+async def drain(gateway_url: str, expected: int, quiet: float, limit: float) -> int:
+    """Wait until the gateway holds ``expected`` entries of the story, or its seq stops moving for ``quiet`` s."""
+    async with aiohttp.ClientSession() as session:
+        last, moved, deadline = -1, time.monotonic(), time.monotonic() + limit
+        while time.monotonic() < deadline:
+            seq = await gateway_seq(session, gateway_url)
+            if seq >= expected:
+                return seq
+            if seq != last:
+                last, moved = seq, time.monotonic()
+            elif time.monotonic() - moved > quiet:
+                return seq
+            await asyncio.sleep(0.2)
+        return last
+
+
+async def _post_and_drain(pipeline: Pipeline, gateway_url: str, args: argparse.Namespace,
+                          samples: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = {"accepted": 0}
+    watcher = asyncio.create_task(progress(pipeline.bootstrap, gateway_url, counts, args.progress, samples))
+    try:
+        posting = await post_entries(f"http://127.0.0.1:{pipeline.ingest_port}", args.rate, args.duration, counts)
+        started = time.monotonic()
+        posting["gateway_seq_after_drain"] = await drain(gateway_url, posting["accepted"], 10, args.drain)
+        posting["drain_seconds"] = round(time.monotonic() - started, 1)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+    return posting
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=200, help="entries posted per second (default 200)")
     parser.add_argument("--clients", type=int, default=1000, help="websocket clients (default 1000)")
     parser.add_argument("--duration", type=float, default=600, help="seconds of posting (default 600)")
-    parser.add_argument("--drain", type=float, default=5, help="seconds to wait for the tail after posting")
+    parser.add_argument("--drain", type=float, default=120,
+                        help="at most this many seconds for the tail after posting (stops early once all arrived "
+                             "or nothing moved for 10 s; default 120)")
+    parser.add_argument("--progress", type=float, default=10, help="seconds between progress lines (default 10)")
     args = parser.parse_args(argv)
 
     client = build_client()
@@ -200,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pipeline.wait_ready()
         asyncio.run(warm_up(f"http://127.0.0.1:{pipeline.ingest_port}", f"http://127.0.0.1:{pipeline.gateway_port}"))
-        window = args.duration + args.drain + 2
+        window = args.duration + args.drain + 5
         loader = subprocess.Popen(
             [str(client), "-u", f"ws://127.0.0.1:{pipeline.gateway_port}/ws", "-c", str(args.clients),
              "-w", "0", "-d", str(window), "-i", "200", "-I", '"id":"bench-e',
@@ -214,8 +285,12 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(1)  # the subscribes are in before the first entry
         pids = pipeline.pids()
         rss_start = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
-        posting = asyncio.run(post_entries(f"http://127.0.0.1:{pipeline.ingest_port}", args.rate, args.duration))
+        gateway_url = f"http://127.0.0.1:{pipeline.gateway_port}"
+        samples: list[dict[str, Any]] = []
+        posting = asyncio.run(_post_and_drain(pipeline, gateway_url, args, samples))
         rss_end = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
+        time.sleep(1)  # frames in flight
+        loader.send_signal(signal.SIGUSR1)  # ends the client's window early and makes it print
         out, _ = loader.communicate(timeout=window + 60)
         result = json.loads(out.strip().splitlines()[-1])
     finally:
@@ -225,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
 
     accepted = posting["accepted"]
     lost = accepted - result["distinct_min"] + (args.clients - result["open_at_end"]) * accepted
+    if posting["gateway_seq_after_drain"] < accepted:
+        print(f"WARNING: the pipeline fell behind: the gateway held {posting['gateway_seq_after_drain']} of "
+              f"{accepted} entries after {posting['drain_seconds']} s of drain; 'lost' counts those not delivered "
+              "by then", file=sys.stderr)
     duplicates = result["seq_dups"] + result["id_dups"]
     print(f"e2e: rate {args.rate:g}/s, clients {args.clients} (open at end {result['open_at_end']}), "
           f"duration {args.duration:g} s; posted {posting['posted']}, accepted {accepted} "
@@ -237,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         if start is not None and end is not None:
             print(f"RSS {part:<9} start {start:7.1f} MB  end {end:7.1f} MB  growth {end - start:+7.1f} MB")
     print(json.dumps({"args": vars(args), "posting": {k: v for k, v in posting.items() if k != "failed"},
+                      "progress": samples,
                       "client": result, "rss_start_mb": rss_start, "rss_end_mb": rss_end, "lost": lost,
                       "duplicates": duplicates}))
     return 0 if lost == 0 and duplicates == 0 else 1

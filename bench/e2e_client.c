@@ -217,6 +217,9 @@ static void track(worker_t *w, conn_t *c, const char *p, size_t n) {
   }
 }
 
+static volatile sig_atomic_t g_stop_early = 0;
+static void on_usr1(int sig) { (void)sig; g_stop_early = 1; }  // SIGUSR1: the window ends now
+
 // parse frames from buf[0..n); return bytes consumed
 static size_t parse_frames(worker_t *w, conn_t *c, const char *buf, size_t n) {
   size_t off = 0;
@@ -423,9 +426,12 @@ int main(int argc, char **argv) {
   struct rusage ru0, ru1;
   getrusage(RUSAGE_SELF, &ru0);
   uint64_t ws_ns = mono_ns();
+  struct sigaction sa = {.sa_handler = on_usr1};
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, NULL);
   atomic_store(&g_phase, 2);
   fprintf(stderr, "wsload: window_start\n"); fflush(stderr);
-  usleep((useconds_t)(g_duration * 1e6));
+  while (!g_stop_early && mono_ns() - ws_ns < (uint64_t)(g_duration * 1e9)) usleep(20000);
   atomic_store(&g_phase, 4);  // stop counting (workers keep looping until 3)
   uint64_t we_ns = mono_ns();
   getrusage(RUSAGE_SELF, &ru1);
