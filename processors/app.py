@@ -30,7 +30,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from newswire.schemas import DeadLetterSource, encode, topics
-from newswire.settings import KafkaSettings, env_float, env_int, env_str
+from newswire.schemas.ninjs import to_ninjs
+from newswire.settings import KafkaSettings, env_bool, env_float, env_int, env_str
 
 from . import metrics
 from .enrich.language import load_model as load_language_model
@@ -54,6 +55,8 @@ class ProcessorSettings:
     producer_linger_ms: int = field(default_factory=lambda: env_int("NEWSWIRE_PRODUCER_LINGER_MS", 5, minimum=0))
     #: How long a dead worker's partitions wait before the group hands them to another member.
     session_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
+    #: Also write each entry's IPTC ninjs view to newswire.entries.ninjs, for newsroom systems.
+    ninjs_topic: bool = field(default_factory=lambda: env_bool("NEWSWIRE_NINJS_TOPIC", False))
 
 
 def _patch_fetch_wait(wait_ms: int) -> None:
@@ -161,6 +164,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     raw_topic = app.topic(topics.RAW, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     entries_topic = app.topic(topics.ENTRIES, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     dlq_topic = app.topic(topics.DLQ, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
+    ninjs_topic = app.topic(topics.NINJS, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     processor = Processor()
     load_language_model()  # at start-up, not as a 0.7 s stall on the first entry that needs it
     reader = EntriesReader(kafka)
@@ -222,6 +226,8 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
                 entry = outcome.entry
                 # same partition number as the raw record: the read-back above finds it there
                 await entries_topic.send(key=entry.story.encode(), value=encode(entry), partition=partition)
+                if settings.ninjs_topic:
+                    await ninjs_topic.send(key=entry.story.encode(), value=orjson.dumps(to_ninjs(entry)))
                 processor.apply(outcome)
                 metrics.PROCESSED.labels(entry.op).inc()
                 metrics.LATENCY_SECONDS.observe(max(time.time() - entry.ts / 1000, 0.0))

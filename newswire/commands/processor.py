@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 
 from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
-from newswire.settings import KafkaSettings
+from newswire.settings import KafkaSettings, env_bool
 
 log = logging.getLogger("newswire.processor")
 
@@ -41,7 +41,8 @@ async def _prepare(kafka: KafkaSettings, wait: float) -> int:
     from newswire.schemas import topics
 
     await wait_for_metadata(kafka.bootstrap, wait)
-    await ensure_topics(kafka.bootstrap, topics.ALL, kafka.partitions, kafka.replication)
+    wanted = (*topics.ALL, topics.NINJS) if env_bool("NEWSWIRE_NINJS_TOPIC", False) else topics.ALL
+    await ensure_topics(kafka.bootstrap, wanted, kafka.partitions, kafka.replication)
     raw = await partition_count(kafka.bootstrap, topics.RAW) or kafka.partitions
     entries = await partition_count(kafka.bootstrap, topics.ENTRIES) or kafka.partitions
     if entries < raw:

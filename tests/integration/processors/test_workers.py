@@ -177,3 +177,29 @@ def test_worker_refuses_an_entries_topic_with_fewer_partitions_than_raw(tmp_path
         broker.stop()
     assert done.returncode == 2
     assert "newswire.entries has 2 partitions, fewer than the 4 of newswire.entries.raw" in done.stderr
+
+
+def test_ninjs_view_is_written_when_enabled(cluster: Cluster, monkeypatch) -> None:
+    """NEWSWIRE_NINJS_TOPIC=true: each entry's IPTC ninjs view appears on newswire.entries.ninjs."""
+    monkeypatch.setenv("NEWSWIRE_NINJS_TOPIC", "true")
+    worker = cluster.worker("ninjs")
+    worker.start()
+    worker.wait_ready()
+    asyncio.run(_publish(cluster.bootstrap, [_event(3, "n1", "Ferries resume between Holyhead and Dublin.")]))
+
+    async def first_ninjs() -> dict:
+        consumer = AIOKafkaConsumer(topics.NINJS, bootstrap_servers=cluster.bootstrap, group_id=None,
+                                    auto_offset_reset="earliest", fetch_max_wait_ms=10)
+        await consumer.start()
+        try:
+            record = await asyncio.wait_for(consumer.getone(), TIMEOUT * 2)
+            assert record.key == b"story-3"
+            return orjson.loads(record.value)
+        finally:
+            await consumer.stop()
+
+    item = asyncio.run(first_ninjs())
+    assert item["uri"] == "urn:newswire:entry:story-3:n1"
+    plain = [b["value"] for b in item["bodies"] if b["contentType"] == "text/plain"]
+    assert plain == ["Ferries resume between Holyhead and Dublin."]
+    assert item["type"] == "text" and item["version"] == 1
