@@ -202,4 +202,4 @@ def test_ninjs_view_is_written_when_enabled(cluster: Cluster, monkeypatch) -> No
     assert item["uri"] == "urn:newswire:entry:story-3:n1"
     plain = [b["value"] for b in item["bodies"] if b["contentType"] == "text/plain"]
     assert plain == ["Ferries resume between Holyhead and Dublin."]
-    assert item["type"] == "text" and item["version"] == 1
+    assert item["type"] == "text" and item["version"] == "1"
