@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import orjson
+
 from newswire.schemas import Op, RawEntry
 
 from .ids import entry_id_for_content

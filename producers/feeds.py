@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
-from newswire.schemas import RawEntry
 from selectolax.lexbor import LexborHTMLParser
+
+from newswire.schemas import RawEntry
 
 from .markdown import ParsedPage, ParseError
 

@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from newswire.schemas import Embed, RawEntry
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from newswire.schemas import Embed, RawEntry
 
 from .ids import entry_id_for_content, entry_id_for_time
 from .markdown import MONTHS, ParsedPage, ParseError

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import orjson
 from aiohttp import web
 from aiokafka.errors import KafkaError
+
 from newswire.schemas import Op, RawEntry, RawEvent
 from newswire.schemas.codec import SchemaError, loads, validate
 

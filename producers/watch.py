@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 import orjson
 from aiokafka.errors import KafkaError
+
 from newswire.schemas import Op, RawEntry
 
 from .detect import decode_text, parse_document

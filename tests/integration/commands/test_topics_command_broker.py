@@ -7,9 +7,9 @@ import json
 import sys
 
 import pytest
-from newswire.schemas import topics
 
 from newswire.broker import EmbeddedBroker, free_port
+from newswire.schemas import topics
 
 pytestmark = pytest.mark.integration
 

@@ -14,16 +14,17 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import newswire.schemas
 import orjson
 import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+import newswire.schemas
 from newswire.schemas import topics
 from newswire.schemas.jsonschema_export import JSON_DIR
 from newswire.schemas.model import Entry
 from newswire.schemas.ninjs import to_ninjs
-from referencing import Registry, Resource
 from support import TIMEOUT
 
 NINJS = Path(newswire.schemas.__file__).with_name("standards") / "ninjs-schema_3.1.json"

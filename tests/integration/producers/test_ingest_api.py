@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from newswire.producers.ingest import DELETED_BODY, KafkaSink, create_app, load_openapi
 
 from newswire.broker import free_port
+from newswire.producers.ingest import DELETED_BODY, KafkaSink, create_app, load_openapi
 
 TOKEN = "s3cret-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
 from newswire.producers.fetch import FetchError
 from newswire.producers.kafka import Publisher
 from newswire.producers.watch import Watcher

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from jsonschema import Draft202012Validator
+
+from newswire.broker import EmbeddedBroker, ensure_topics
 from newswire.schemas import topics
 from newswire.schemas.codec import encode
 from newswire.schemas.jsonschema_export import JSON_DIR
 from newswire.schemas.model import Entry, Person
-
-from newswire.broker import EmbeddedBroker, ensure_topics
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from newswire.schemas import topics
 
 from newswire.cli import build_parser
 from newswire.commands.topics import (
@@ -14,6 +13,7 @@ from newswire.commands.topics import (
     topic_infos,
     wanted_topics,
 )
+from newswire.schemas import topics
 from newswire.settings import SettingsError
 
 

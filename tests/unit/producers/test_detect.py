@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from newswire.producers.detect import DecodeError, Format, decode_text, detect_format, parse_document
 from newswire.producers.markdown import ParseError
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from newswire.producers.feeds import parse_feed
 from newswire.producers.markdown import ParseError
 

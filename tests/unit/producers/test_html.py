@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+
 from newswire.producers.html import parse_html
 from newswire.producers.ids import entry_id_for_time
 from newswire.producers.markdown import ParseError, parse_markdown

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+
 from newswire.producers.markdown import ParseError, parse_markdown
 
 SEED = (Path(__file__).parents[2] / "data" / "seed-liveblog.md").read_text("utf-8")

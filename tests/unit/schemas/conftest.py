@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from newswire.schemas import ws
 from newswire.schemas.codec import encode
 from newswire.schemas.model import (

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import newswire.schemas
 import pytest
 import yaml
+
+import newswire.schemas
 from newswire.schemas import topics
 from newswire.schemas.jsonschema_export import JSON_DIR, MODELS
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from pydantic import ValidationError
+
 from newswire.schemas import jsonschema_export
 from newswire.schemas.jsonschema_export import JSON_DIR, MODELS, generate, main, stale_files, write
-from pydantic import ValidationError
 
 
 def validator(name: str) -> Draft202012Validator:

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import newswire.schemas
 import pytest
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+import newswire.schemas
 from newswire.schemas.model import Embed, Place
 from newswire.schemas.ninjs import KEY_EVENT_URGENCY, entry_uri, to_ninjs
-from referencing import Registry, Resource
 
 REPO_COPY = Path(newswire.schemas.__file__).with_name("standards") / "ninjs-schema_3.1.json"
 SHARED_COPY = Path(__file__).resolve().parents[4] / "shared" / "standards" / "ninjs-schema_3.1.json"
