@@ -6,8 +6,16 @@ A module here defines ``register(subparsers)``, which adds its parser and sets
 
 from __future__ import annotations
 
+import argparse
+
 #: Exit codes shared by every command.
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the work failed (details on stderr)
 EXIT_USAGE = 2  # bad arguments or input the command cannot use
 EXIT_UNAVAILABLE = 69  # a service the command needs (Kafka) could not be reached (sysexits EX_UNAVAILABLE)
+
+
+def add_bootstrap_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--bootstrap`` flag every Kafka client command takes, with one help text."""
+    parser.add_argument("--bootstrap", metavar="HOST:PORT",
+                        help="Kafka bootstrap servers (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")

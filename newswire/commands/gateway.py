@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 
-from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE
+from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, add_bootstrap_argument
 
 log = logging.getLogger("newswire.gateway")
 
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                    "on the same port. Settings: NEWSWIRE_GATEWAY_* (docs/gateway.md).")
     p.add_argument("--host", help="address to listen on (default $NEWSWIRE_GATEWAY_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default $NEWSWIRE_GATEWAY_PORT or 8765)")
-    p.add_argument("--bootstrap", help="Kafka bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP_SERVERS)")
+    add_bootstrap_argument(p)
     p.add_argument("--workers", type=int, help="processes sharing the port with SO_REUSEPORT (default 1)")
     p.add_argument("--fetch-max-wait-ms", type=int, help="Kafka fetch wait (default $NEWSWIRE_FETCH_MAX_WAIT_MS or 10)")
     p.add_argument("--coalesce-ms", type=float, help="write-coalescing window (default 5)")

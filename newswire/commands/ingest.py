@@ -11,7 +11,7 @@ import sys
 
 from aiohttp import web
 
-from newswire.commands import EXIT_OK, EXIT_USAGE
+from newswire.commands import EXIT_OK, EXIT_USAGE, add_bootstrap_argument
 from newswire.producers.ingest import DEFAULT_MAX_BODY_BYTES, KafkaSink, create_app
 from newswire.settings import KafkaSettings, env_int
 
@@ -27,8 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None,
                    help="port to listen on (default $NEWSWIRE_INGEST_PORT or 8080)")
-    p.add_argument("--bootstrap",
-                   help="Kafka bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+    add_bootstrap_argument(p)
     p.add_argument("--max-body-bytes", type=int, default=None,
                    help="largest accepted body in bytes "
                         f"(default $NEWSWIRE_INGEST_MAX_BODY_BYTES or {DEFAULT_MAX_BODY_BYTES})")

@@ -8,7 +8,7 @@ import logging
 import sys
 from dataclasses import replace
 
-from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
+from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
 from newswire.settings import KafkaSettings, env_bool
 
 log = logging.getLogger("newswire.processor")
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        description="Consume newswire.entries.raw, validate, normalise, deduplicate, version and "
                                    "enrich each entry, and produce newswire.entries (rejects to "
                                    "newswire.entries.dlq). Workers with the same group share the partitions.")
-    p.add_argument("--bootstrap", help="Kafka bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+    add_bootstrap_argument(p)
     p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port (default off)")
     p.add_argument("--wait-for-kafka", type=float, default=300.0, metavar="S",
                    help="how long to wait for Kafka at start-up before giving up (default 300 s)")

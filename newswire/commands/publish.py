@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
+from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
 from newswire.producers.detect import MAX_DOCUMENT_BYTES, decode_text, parse_document
 from newswire.producers.kafka import Publisher, PublishError
 from newswire.producers.markdown import ParseError
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="live-blog page (Markdown or HTML), RSS/Atom feed, or NDJSON")
     p.add_argument("--story", help="story id (default: the file name without extension)")
-    p.add_argument("--bootstrap", help="Kafka bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+    add_bootstrap_argument(p)
     p.set_defaults(func=run)
 
 

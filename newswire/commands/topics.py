@@ -22,7 +22,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError, KafkaError, for_code
 
 from newswire.broker import wait_for_metadata
-from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
+from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
 from newswire.schemas import topics
 from newswire.settings import KafkaSettings, env_bool, env_int
 
@@ -191,8 +191,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                               "newswire topic. Exits 1 when a required topic is missing.")
     describe.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     for q in (create, describe):
-        q.add_argument("--bootstrap",
-                       help="Kafka bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+        add_bootstrap_argument(q)
         q.add_argument("--wait", type=float, default=60.0, metavar="S",
                        help="seconds to wait for the broker to answer (default 60)")
     create.set_defaults(func=run_create)

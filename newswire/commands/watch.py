@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import aiohttp
 from aiokafka.errors import KafkaError
 
-from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
+from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
 from newswire.commands.publish import story_from_path
 from newswire.producers.fetch import FetchError, is_url
 from newswire.producers.kafka import Publisher, PublishError
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("source", metavar="SOURCE", help="live-blog page, RSS/Atom feed or NDJSON file: path or URL")
     p.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between polls (default 30)")
     p.add_argument("--story", help="story id (default: the file or URL path name)")
-    p.add_argument("--bootstrap", help="Kafka bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+    add_bootstrap_argument(p)
     p.add_argument("--state", type=Path, help="state file (default under $XDG_STATE_HOME/newswire/)")
     p.add_argument("--no-deletes", dest="deletes", action="store_false",
                    help="do not publish op=delete for entries that vanished from the source")

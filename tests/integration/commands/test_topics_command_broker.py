@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 
 import pytest
 
 from newswire.broker import EmbeddedBroker, free_port
 from newswire.schemas import topics
+from support import newswire
 
 pytestmark = pytest.mark.integration
 
-TIMEOUT = 60.0
-
-
-async def newswire(*args: str) -> tuple[int, str, str]:
-    """Run the real command line in a child process; return (exit code, stdout, stderr)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "newswire.cli", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), TIMEOUT)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 async def test_create_is_idempotent_and_describe_reports_settings() -> None:

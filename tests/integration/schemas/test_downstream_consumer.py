@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sys
@@ -19,12 +18,12 @@ from newswire.schemas import topics
 from newswire.schemas.codec import encode
 from newswire.schemas.jsonschema_export import JSON_DIR
 from newswire.schemas.model import Entry, Person
+from support import TIMEOUT, run_command
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "downstream.md"
-TIMEOUT = 60.0
 
 
 def example_script() -> str:
@@ -58,17 +57,7 @@ async def produce(bootstrap: str, items: list[Entry]) -> None:
 
 
 async def run_example(script: Path, bootstrap: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(script), bootstrap,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), TIMEOUT)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await run_command(sys.executable, str(script), bootstrap, timeout=TIMEOUT * 4)
 
 
 async def test_example_reads_every_entry_with_key_headers_and_a_valid_payload(tmp_path: Path) -> None:
