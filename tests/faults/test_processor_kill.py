@@ -7,6 +7,7 @@ from collections import Counter
 import orjson
 
 from newswire.schemas import topics
+from support import TIMEOUT
 
 from .conftest import Poster, StoryWatcher, Up, read_topic, running, wait_until
 
@@ -25,7 +26,7 @@ async def test_killed_processor_loses_nothing_and_shows_nothing_twice(up: Up) ->
             await up.kill("processor")
             await posting
         expected = {f"{story}-e{i}" for i in range(COUNT)}
-        await wait_until("every entry at the client", lambda: watcher.ids >= expected, 60)
+        await wait_until("every entry at the client", lambda: watcher.ids >= expected, TIMEOUT * 4)
 
     assert watcher.duplicates() == []
     assert len(watcher.epochs) == 1, watcher.epochs
