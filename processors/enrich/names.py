@@ -78,35 +78,40 @@ def _phrases(text: str) -> list[list[_Word]]:
     that do not continue an organisation's name ("Ministry of Defence" stays whole)."""
     phrases: list[list[_Word]] = []
     for match in _PHRASE.finditer(text):
-        current: list[_Word] = []
         offset = match.start()
         matched = match.group(0)
-        if " " in matched or "\t" in matched:
-            words = [(offset + w.start(), w.group(0)) for w in _WORD_IN_PHRASE.finditer(matched)]
-        else:  # most phrases are one word: no second scan
-            words = [(offset, matched)]
+        if " " not in matched and "\t" not in matched:
+            # Most phrases are one word: the same rules as below and in _trim, without the second scan.
+            if matched.endswith(_POSSESSIVE) and len(matched) > 2:
+                matched = matched[:-2] if matched.endswith("s") else matched[:-1]
+            if matched not in NOT_NAMES and ((len(matched) >= 2 and matched[0].isupper()) or "-" in matched):
+                phrases.append([_Word(matched, offset, offset + len(matched))])
+            continue
+        pieces: list[list[_Word]] = []
+        current: list[_Word] = []
+        words = [(offset + w.start(), w.group(0)) for w in _WORD_IN_PHRASE.finditer(matched)]
         for start, word in words:
             possessive = word.endswith(_POSSESSIVE) and len(word) > 2
             if possessive:
                 word = word[:-2] if word.endswith("s") else word[:-1]
             if word in NOT_NAMES or len(word) < 2 and word[0].isupper():
                 if current:
-                    phrases.append(current)
+                    pieces.append(current)
                 current = []
                 continue
             if word in _JOINERS and not any(w.text in ORG_WORDS for w in current):
                 if current:
-                    phrases.append(current)
+                    pieces.append(current)
                 current = []
                 continue
             current.append(_Word(word, start, start + len(word)))
             if possessive:
-                phrases.append(current)
+                pieces.append(current)
                 current = []
         if current:
-            phrases.append(current)
-    trimmed = (_trim(phrase) for phrase in phrases)
-    return [phrase for phrase in trimmed if phrase]
+            pieces.append(current)
+        phrases += [trimmed for trimmed in map(_trim, pieces) if trimmed]
+    return phrases
 
 
 def _is_name_word(word: str) -> bool:
