@@ -7,7 +7,6 @@ or more that are not function words, in lower case. At most :data:`MAX_KEYWORDS`
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
 from newswire.schemas import Entry
@@ -35,9 +34,10 @@ def keywords(entry: Entry) -> dict[str, Any]:
     for mention in analyse(text):
         scores[mention.name] = scores.get(mention.name, 0.0) + 2.0
         name_words.update(mention.name.lower().split())
-    content_words = Counter(lowered for lowered in map(str.lower, _WORDS.findall(text))
-                            if lowered not in _IGNORED and lowered not in name_words and "http" not in lowered)
-    for word, count in content_words.items():  # first appearance first, as the ranking's tie-break needs
-        scores[word] = scores.get(word, 0.0) + count
+    for word in _WORDS.findall(text):
+        lowered = word.lower()
+        if lowered in _IGNORED or lowered in name_words or "http" in lowered:
+            continue
+        scores[lowered] = scores.get(lowered, 0.0) + 1.0
     ranked = sorted(scores.items(), key=lambda item: -item[1])  # stable: ties keep first appearance
     return {"keywords": [word for word, _ in ranked[:MAX_KEYWORDS]]}
