@@ -57,8 +57,10 @@ async def raw_reader(broker: str) -> AsyncIterator[RawReader]:
         partitions = [TopicPartition(topics.RAW, p) for p in consumer.partitions_for_topic(topics.RAW) or {0}]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await consumer.position(tp)
+        # the embedded broker reports the base offset of a partition's last batch as its end: skip what is
+        # left of that batch, so the reader starts after every record written before the test
+        while any((await consumer.getmany(timeout_ms=200)).values()):
+            pass
         yield RawReader(consumer)
     finally:
         await consumer.stop()
