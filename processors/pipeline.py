@@ -8,6 +8,7 @@ comes back. State is written by :meth:`Processor.apply`, only for emitted entrie
 from __future__ import annotations
 
 import base64
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from . import neardup
 from .enrich import DEFAULT_ENRICHERS, Enricher, enrich
 from .normalise import fingerprint, normalise
 from .versioning import EntryState, StoryState, decide, entry_key, next_seq
+
+log = logging.getLogger("newswire.processor")
 
 __all__ = ["Outcome", "PartitionState", "Processor", "dead_letter", "new_epoch"]
 
@@ -138,6 +141,16 @@ class Processor:
         self.partitions.pop(partition, None)
 
     def handle(self, key: bytes | None, value: bytes | None, source: DeadLetterSource) -> Outcome:
+        """Decide what to do with one raw record. Never raises: a record that breaks a rule's code
+        goes to the dead-letter topic with the error, so one poison message cannot stop the stream."""
+        try:
+            return self._handle(key, value, source)
+        except Exception as exc:  # noqa: BLE001 - any bug on one record must not stop the worker
+            log.exception("internal error on %s[%d]@%d", source.topic, source.partition, source.offset)
+            return Outcome(dead_letter=dead_letter(f"internal error: {exc!r}"[:2000], value or b"", source, key,
+                                                   self.clock()))
+
+    def _handle(self, key: bytes | None, value: bytes | None, source: DeadLetterSource) -> Outcome:
         now = self.clock()
         if value is None:
             return Outcome(dead_letter=dead_letter("empty record (no value)", b"", source, key, now))

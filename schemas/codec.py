@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 import orjson
@@ -57,8 +58,24 @@ def _depth(obj: Any, limit: int) -> int:
     return deepest
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise SchemaError(f"duplicate key {key!r} in a JSON object")
+        seen[key] = value
+    return seen
+
+
+def _check_duplicate_keys(text: str) -> None:
+    """orjson keeps the last of two equal keys silently; a forged or broken record must not pass that way.
+    The standard library's parser reports each object's pairs, so a second pass finds them."""
+    json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+
+
 def loads(data: bytes | str) -> Any:
-    """Parse JSON (bytes must be UTF-8), raising SchemaError with a readable reason."""
+    """Parse JSON (bytes must be UTF-8), raising SchemaError with a readable reason
+    (malformed JSON, invalid UTF-8, duplicate keys, nesting deeper than MAX_DEPTH)."""
     if isinstance(data, bytes | bytearray | memoryview):
         try:
             bytes(data).decode("utf-8")
@@ -70,6 +87,8 @@ def loads(data: bytes | str) -> Any:
         raise SchemaError(f"malformed JSON: {exc}") from None
     if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
         raise SchemaError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    if isinstance(obj, dict | list):
+        _check_duplicate_keys(data if isinstance(data, str) else bytes(data).decode("utf-8"))
     return obj
 
 

@@ -161,7 +161,12 @@ class DeadLetterSource(_Strict):
 
 
 class DeadLetter(_Strict):
-    """The value of a ``newswire.entries.dlq`` record: a rejected raw record and why."""
+    """The value of a ``newswire.entries.dlq`` record: a rejected raw record and why.
+
+    ``value`` keeps the whole original record, however long (a record rejected for its size too).
+    """
+
+    model_config = ConfigDict(extra="forbid", str_max_length=None)
 
     schema_version: int = SCHEMA_VERSION
     reason: str

@@ -161,3 +161,27 @@ def test_a_delete_whose_html_sanitises_to_nothing_is_still_a_tombstone(processor
     entry = RawEntry(id="a", body_html="<script>alert(1)</script>")
     tomb = processor.process(b"s", encode(make_raw_event("s", entry, op="delete", source="test", now_ms=2)), SOURCE)
     assert tomb.entry is not None and (tomb.entry.op, tomb.entry.version) == ("delete", 2)
+
+
+def test_a_record_over_every_text_limit_is_rejected_whole(processor):
+    """A 300,000-character body is refused, and the dead letter keeps every byte of it."""
+    doc = orjson.loads(raw("s", "big", "x"))
+    doc["entry"]["body_text"] = "x" * 300_000
+    value = orjson.dumps(doc)
+    outcome = processor.process(b"s", value, SOURCE)
+    assert outcome.dead_letter is not None and "entry.body_text" in outcome.dead_letter.reason
+    assert outcome.dead_letter.value.encode() == value
+
+
+def test_a_bug_in_a_rule_becomes_a_dead_letter_not_a_crash():
+    """An enricher that raises sends that one record to the DLQ with the error; the next record flows."""
+    def fragile(entry):
+        if "boom" in entry.body_text:
+            raise RuntimeError("enricher bug")
+        return {}
+
+    processor = Processor(enrichers=(fragile,))
+    outcome = processor.process(b"s", raw("s", "a", "this text goes boom"), SOURCE)
+    assert outcome.dead_letter is not None and "enricher bug" in outcome.dead_letter.reason
+    following = processor.process(b"s", raw("s", "b", "the next entry is fine"), SOURCE).entry
+    assert following is not None and following.seq == 1

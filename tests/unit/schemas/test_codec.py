@@ -1,0 +1,47 @@
+"""The orjson codec: one SchemaError with a readable reason for every kind of bad bytes."""
+
+import orjson
+import pytest
+
+from newswire.producers.kafka import make_raw_event
+from newswire.schemas import RawEntry, SchemaError, decode_raw, encode
+from newswire.schemas.codec import MAX_DEPTH, loads
+
+
+def good_event() -> bytes:
+    return encode(make_raw_event("s", RawEntry(id="a", body_text="text"), source="test", now_ms=1))
+
+
+def test_a_good_event_round_trips():
+    """encode then decode gives the same event."""
+    value = good_event()
+    assert encode(decode_raw(value)) == value
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"\xff\xfe{}", "invalid UTF-8"),
+    (b'{"a": 1', "malformed JSON"),
+    (b'{"a": 1, "a": 2}', "duplicate key 'a'"),
+    (b'{"entry": {"body_text": "x", "body_text": "y"}}', "duplicate key 'body_text'"),
+    (b"[" * (MAX_DEPTH + 5) + b"]" * (MAX_DEPTH + 5), "nested deeper"),
+])
+def test_bad_bytes_give_one_error_type_with_the_reason(data, reason):
+    """Invalid UTF-8, broken JSON, duplicate keys and deep nesting: SchemaError naming the problem."""
+    with pytest.raises(SchemaError, match=reason):
+        loads(data)
+
+
+def test_a_forged_second_value_for_a_field_is_refused():
+    """A record that repeats "source" to override it is rejected, not silently read with the last value."""
+    forged = good_event()[:-1] + b',"source":"forged"}'
+    with pytest.raises(SchemaError, match="duplicate key 'source'"):
+        decode_raw(forged)
+
+
+def test_schema_errors_carry_field_paths():
+    """A wrong field is reported with its dotted path."""
+    doc = orjson.loads(good_event())
+    doc["entry"]["published_at"] = "yesterday"
+    with pytest.raises(SchemaError) as caught:
+        decode_raw(orjson.dumps(doc))
+    assert [path for path, _ in caught.value.errors] == ["entry.published_at"]
