@@ -28,6 +28,7 @@ def _nested(depth: int) -> bytes:
 BAD_BODIES: dict[str, tuple[bytes, str]] = {
     # case: (request body, words the 400 answer must contain)
     "deep_nesting": (_nested(200), "nested deeper"),
+    "duplicate_keys": (b'{"body_text":"a","body_text":"b"}', "duplicate"),
     "deep_nesting_past_the_parser": (_nested(5000), "JSON"),
     "huge_body_text": (b'{"body_text":"' + b"x" * 250_000 + b'"}', "body_text"),
     "huge_author": (b'{"body_text":"ok","author":"' + b"a" * 10_000 + b'"}', "author"),

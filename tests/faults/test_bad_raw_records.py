@@ -68,6 +68,8 @@ BAD_RECORDS: dict[str, tuple[Any, str]] = {
     "deep_nesting": (b'{"a":' * 500 + b"1" + b"}" * 500, "nested deeper"),
     "invalid_utf8_in_string": (lambda s: orjson.dumps(_event_json(s)).replace(b'"text"', b'"te\xffxt"'), "UTF-8"),
     "empty_value": (b"", "JSON"),
+    "huge_value": (lambda s: orjson.dumps(_event_json(s, body="x" * 300_000)), "body_text"),
+    "duplicate_keys": (lambda s: orjson.dumps(_event_json(s))[:-1] + b',"source":"forged"}', "duplicate"),
 }
 
 
