@@ -31,9 +31,13 @@ from .metrics import GatewayMetrics
 from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
 
-__all__ = ["GatewayServer", "ws_frames"]
+__all__ = ["GatewayServer", "recreated_partitions", "ws_close_frame", "ws_frames"]
 
 log = logging.getLogger("newswire.gateway")
+
+#: How often the reader asks Kafka for the end offsets: the readiness probe and the check for recreated topics.
+KAFKA_PROBE_INTERVAL_S = 1.0
+KAFKA_PROBE_TIMEOUT_S = 2.0
 
 CLOSE_REASONS = {1003: "binary", 4000: "idle", 4001: "token_expired", 4008: "slow", 4029: "flood"}
 
@@ -53,10 +57,25 @@ def ws_frames(payloads: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
+def recreated_partitions(last_read: dict[int, int], end_offsets: dict[int, int]) -> list[int]:
+    """Partitions whose end offset is below the next offset to read: the topic was recreated empty.
+
+    ``last_read`` is the last offset read per partition; a broker that lost its storage (the embedded
+    one keeps topics in memory) starts every partition again at offset 0.
+    """
+    return sorted(p for p, end in end_offsets.items() if end < last_read.get(p, -1) + 1)
+
+
+def ws_close_frame(code: int, reason: str) -> bytes:
+    """An unmasked websocket close frame; the reason is cut to the 123 bytes a control frame allows."""
+    payload = struct.pack("!H", code) + reason.encode()[:123]
+    return bytes((0x88, len(payload))) + payload
+
+
 class _WsOut:
     """Output side of a websocket client: raw frames to the transport, or aiohttp when compressed."""
 
-    __slots__ = ("ws", "transport", "compressed", "queue", "queued_bytes", "task")
+    __slots__ = ("ws", "transport", "compressed", "queue", "queued_bytes", "task", "closing", "input_done")
 
     def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport) -> None:
         self.ws = ws
@@ -66,8 +85,14 @@ class _WsOut:
         self.queued_bytes = 0
         self.task: asyncio.Task[None] | None = (asyncio.get_running_loop().create_task(self._drain())
                                                 if self.compressed else None)
+        #: Set once the server sent its close frame: input is read and discarded, nothing more is written.
+        self.closing = False
+        #: Set by the handler when the client's input ended (its close frame, EOF or a dropped socket).
+        self.input_done = asyncio.Event()
 
     def write_chunk(self, chunk: bytes, payloads: list[bytes]) -> None:
+        if self.closing:
+            return
         if self.queue is not None:
             for p in payloads:
                 self.queue.put_nowait(p)
@@ -86,6 +111,34 @@ class _WsOut:
             payload = await self.queue.get()
             self.queued_bytes -= len(payload)
             await self.ws.send_str(payload.decode())
+
+    async def close(self, code: int, reason: str, grace: float) -> None:
+        """Close so the client reads the close frame: a socket closed with unread input sends RST instead.
+
+        Send the close frame, shut down writing, and keep reading (the handler discards input) until
+        the client answers with its close frame or EOF, or ``grace`` seconds pass.
+        """
+        self.closing = True
+        if self.task is not None:
+            self.task.cancel()
+        # aiohttp has no public switch for its heartbeat: a ping after the close frame breaks the handshake
+        cancel_heartbeat = getattr(self.ws, "_cancel_heartbeat", None)
+        if cancel_heartbeat is not None:
+            cancel_heartbeat()
+        transport = self.transport
+        if transport.is_closing():
+            return
+        transport.write(ws_close_frame(code, reason))
+        if transport.can_write_eof():
+            transport.write_eof()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.input_done.wait(), grace)
+        if not transport.is_closing():
+            # input ended: nothing unread is left, so this is a clean FIN; otherwise the grace is over
+            if self.input_done.is_set():
+                transport.close()
+            else:
+                transport.abort()
 
 
 class _SseOut:
@@ -227,7 +280,7 @@ class GatewayServer:
             except asyncio.CancelledError:
                 raise
             except (KafkaError, OSError) as exc:
-                self.kafka_ok = False
+                self._set_kafka_ok(False)
                 log.warning("Kafka at %s: %r; retrying", self.settings.bootstrap, exc)
             finally:
                 with contextlib.suppress(Exception):
@@ -238,11 +291,12 @@ class GatewayServer:
         parts = await self._partitions(consumer)
         tps = [TopicPartition(topics.ENTRIES, p) for p in sorted(parts)]
         consumer.assign(tps)
+        end = await consumer.end_offsets(tps)
+        self._forget_recreated({tp.partition: off for tp, off in end.items()})
         positions = {tp: self.hub_offsets.get(tp.partition, -1) + 1 for tp in tps}
         for tp, offset in positions.items():
             consumer.seek(tp, offset)
-        end = await consumer.end_offsets(tps)
-        self.kafka_ok = True
+        self._set_kafka_ok(True)
         loaded_at: dict[Any, int] = {tp: off for tp, off in end.items()}
         self.loaded = self.loaded or all(positions[tp] >= loaded_at[tp] for tp in tps)
         checked = time.monotonic()
@@ -260,10 +314,40 @@ class GatewayServer:
             if not self.loaded and all(self.hub_offsets.get(tp.partition, -1) + 1 >= loaded_at[tp] for tp in tps):
                 self.loaded = True
                 log.info("history loaded: %d stories", len(self.hub.stories))
-            if time.monotonic() - checked > 5:
+            if time.monotonic() - checked > KAFKA_PROBE_INTERVAL_S:
                 checked = time.monotonic()
-                await asyncio.wait_for(consumer.topics(), 10)  # raises if Kafka went away
-                self.kafka_ok = True
+                await self._probe(consumer, tps)
+
+    async def _probe(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        """Ask Kafka for the end offsets: readiness follows the answer, and a recreated topic is read from 0.
+
+        aiokafka reconnects on its own, so the consumer raising is no sign of an outage; this is.
+        """
+        try:
+            end = await asyncio.wait_for(consumer.end_offsets(tps), KAFKA_PROBE_TIMEOUT_S)
+        except (KafkaError, OSError) as exc:  # TimeoutError is an OSError
+            if self.kafka_ok:
+                log.warning("Kafka at %s not answering: %r; retrying", self.settings.bootstrap, exc)
+            self._set_kafka_ok(False)
+            return
+        for partition in self._forget_recreated({tp.partition: off for tp, off in end.items()}):
+            consumer.seek(TopicPartition(topics.ENTRIES, partition), 0)
+        self._set_kafka_ok(True)
+
+    def _forget_recreated(self, end_offsets: dict[int, int]) -> list[int]:
+        """Read recreated partitions from offset 0 again; the history already held stays."""
+        recreated = recreated_partitions(self.hub_offsets, end_offsets)
+        for partition in recreated:
+            log.warning("%s[%d] ends at offset %d, before offset %d already read: the topic was recreated; "
+                        "reading it from offset 0", topics.ENTRIES, partition, end_offsets[partition],
+                        self.hub_offsets[partition])
+            self.hub_offsets[partition] = -1
+        return recreated
+
+    def _set_kafka_ok(self, ok: bool) -> None:
+        if ok and not self.kafka_ok:
+            log.info("Kafka at %s answers", self.settings.bootstrap)
+        self.kafka_ok = ok
 
     async def _partitions(self, consumer: AIOKafkaConsumer) -> set[int]:
         parts = consumer.partitions_for_topic(topics.ENTRIES)
@@ -340,15 +424,13 @@ class GatewayServer:
         task.add_done_callback(self._closers.discard)
 
     async def _close_io(self, out: _WsOut | _SseOut, code: int, reason: str) -> None:
+        if isinstance(out, _SseOut):
+            out.closed.set()
+            return
         try:
-            if isinstance(out, _WsOut):
-                await asyncio.wait_for(out.ws.close(code=code, message=reason.encode()), self.settings.close_grace_s)
-            else:
-                out.closed.set()
-        except (TimeoutError, ConnectionError, RuntimeError):
-            pass
-        finally:
-            if out.transport is not None and not out.transport.is_closing():
+            await out.close(code, reason, self.settings.close_grace_s)
+        except (ConnectionError, RuntimeError):
+            if not out.transport.is_closing():
                 out.transport.abort()
 
     # ---- HTTP handlers ---------------------------------------------------------------------------------
@@ -378,13 +460,16 @@ class GatewayServer:
         if refusal is not None:
             return refusal
         heartbeat = self.settings.ping_interval_s or None
+        # autoclose off: after the server's own close frame, the client's close ends the read loop
+        # without aiohttp writing a second close frame (see _WsOut.close)
         ws = web.WebSocketResponse(max_msg_size=self.settings.max_frame_bytes, heartbeat=heartbeat,
-                                   compress=self.settings.compression, autoping=True)
+                                   compress=self.settings.compression, autoping=True, autoclose=False)
         await ws.prepare(request)
         transport = request.transport
         assert transport is not None
         session = self.hub.open_session("ws")
-        session.io = _WsOut(ws, transport)  # type: ignore[arg-type]
+        out = _WsOut(ws, transport)  # type: ignore[arg-type]
+        session.io = out
         self._websockets.add(ws)
         token = request.query.get("token")
         if token:
@@ -393,6 +478,8 @@ class GatewayServer:
         reason = "client"
         try:
             async for msg in ws:
+                if out.closing:
+                    continue  # draining until the client's close frame: its input no longer counts
                 if msg.type == WSMsgType.TEXT:
                     self.hub.receive(session, msg.data)
                 elif msg.type == WSMsgType.BINARY:
@@ -401,7 +488,12 @@ class GatewayServer:
                     reason = "protocol_error"
                     break
                 self._kick()
+        except (ConnectionError, RuntimeError) as exc:  # a pong written after the close frame
+            log.debug("websocket input ended: %r", exc)
         finally:
+            out.input_done.set()
+            if out.closing and not transport.is_closing():
+                transport.close()
             if session.close is not None:
                 reason = CLOSE_REASONS.get(session.close[0], "server")
             elif ws.close_code == 1009:
@@ -411,8 +503,7 @@ class GatewayServer:
             self.metrics.disconnects.labels(reason).inc()
             self.hub.close_session(session)
             self._websockets.discard(ws)
-            out = session.io
-            if isinstance(out, _WsOut) and out.task is not None:
+            if out.task is not None:
                 out.task.cancel()
         return ws
 

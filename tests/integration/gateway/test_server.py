@@ -229,6 +229,27 @@ async def _until_async(condition: Any) -> None:
     await asyncio.wait_for(_until(condition), TIMEOUT)
 
 
+async def test_flooder_reads_close_4029_with_a_reason_and_others_keep_receiving(
+        gateway: GatewayServer, writer: EntryWriter, story: str) -> None:
+    """10,000 subscribes at once: the flooder gets rate_limited and close 4029 with a reason (not a reset)."""
+    async with websockets.connect(url(gateway)) as good:
+        await good.send(json.dumps({"type": "subscribe", "channel": f"story:{story}"}))
+        assert (await recv_json(good))["type"] == "subscribed"
+        async with websockets.connect(url(gateway)) as flooder:
+            payload = json.dumps({"type": "subscribe", "channel": f"story:{story}-flood"}).encode()
+            # one write of 10,000 masked frames (zero mask key): the server's input is still unread when it closes
+            masked_frame = bytes((0x81, 0x80 | len(payload))) + b"\0\0\0\0" + payload
+            flooder.transport.write(masked_frame * 10_000)
+            said = []
+            with pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    said.append(await recv_json(flooder))
+        assert (flooder.close_code, flooder.close_reason) == (4029, "more than 100 messages per second")
+        assert any(m.get("code") == "rate_limited" for m in said)
+        await writer.write(make_entry(story, 1))
+        assert [m["seq"] for m in await entries(good, 1)] == [1]
+
+
 async def test_new_connection_rate_limit_answers_503(settings: GatewaySettings) -> None:
     """Past max_new_connections_per_s a handshake gets 503 with Retry-After."""
     async with GatewayServer(settings.replace(max_new_connections_per_s=1)) as gw:

@@ -6,7 +6,7 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from newswire.gateway.server import parse_last_event_id, ws_frames
+from newswire.gateway.server import parse_last_event_id, recreated_partitions, ws_close_frame, ws_frames
 
 
 def read_frames(data: bytes) -> list[Frame]:
@@ -32,6 +32,14 @@ def test_ws_frames_are_valid_unmasked_text_frames(size: int) -> None:
     assert [(f.opcode, f.fin, f.data) for f in frames] == [(Opcode.TEXT, True, p) for p in payloads]
 
 
+@pytest.mark.parametrize(("reason", "sent"), [("flood", b"flood"), ("é" * 100, ("é" * 100).encode()[:123])])
+def test_ws_close_frame_carries_code_and_reason_within_the_control_frame_limit(reason: str, sent: bytes) -> None:
+    """A close frame holds the code and the reason; a reason longer than 123 bytes is cut to fit."""
+    (frame,) = read_frames(ws_close_frame(4029, reason))
+    assert (frame.opcode, frame.fin) == (Opcode.CLOSE, True)
+    assert frame.data == (4029).to_bytes(2, "big") + sent and len(frame.data) <= 125
+
+
 def test_last_event_id_round_trips_both_cursor_kinds() -> None:
     """Story channels resume from a seq; other channels from a story=seq cursor."""
     assert parse_last_event_id("42", story_channel=True) == 42
@@ -41,3 +49,11 @@ def test_last_event_id_round_trips_both_cursor_kinds() -> None:
         parse_last_event_id("a=x", story_channel=False)
     with pytest.raises(ValueError):
         parse_last_event_id("seven", story_channel=True)
+
+
+def test_recreated_partitions_are_those_ending_before_what_was_read() -> None:
+    """A partition whose end is below the next offset to read was recreated; one at or past it was not."""
+    last_read = {0: 41, 1: 9, 2: 5}
+    assert recreated_partitions(last_read, {0: 0, 1: 10, 2: 3, 3: 0}) == [0, 2]
+    assert recreated_partitions(last_read, {0: 42, 1: 12, 2: 6}) == []
+    assert recreated_partitions({}, {0: 0, 1: 0}) == []
