@@ -1,0 +1,89 @@
+"""The gateway across a restart of the embedded broker, whose memory storage comes back with every topic empty."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+from aiokafka import AIOKafkaProducer
+
+from newswire.broker import EmbeddedBroker, ensure_topics
+from newswire.gateway.server import GatewayServer
+from newswire.gateway.settings import GatewaySettings
+from newswire.schemas import topics
+
+from .conftest import TIMEOUT, EntryWriter, make_entry
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def own_broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
+    """A broker of this test alone (the session's broker must not restart under other tests)."""
+    broker = EmbeddedBroker(log_path=tmp_path / "broker.log")
+    await broker.start(TIMEOUT * 2)
+    try:
+        await ensure_topics(broker.bootstrap, [topics.ENTRIES], partitions=2)
+        yield broker
+    finally:
+        broker.stop()
+
+
+async def _write(bootstrap: str, *entries: dict[str, Any]) -> None:
+    """Write with a producer of its own: one made before the restart would still know the old broker."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await EntryWriter(producer).write(*entries)
+    finally:
+        await producer.stop()
+
+
+async def _ready_status(http: aiohttp.ClientSession, gw: GatewayServer) -> int:
+    async with http.get(f"http://127.0.0.1:{gw.port}/readyz") as resp:
+        return resp.status
+
+
+async def _until_ready_is(http: aiohttp.ClientSession, gw: GatewayServer, status: int) -> None:
+    async with asyncio.timeout(TIMEOUT):
+        while await _ready_status(http, gw) != status:  # noqa: ASYNC110 (polling another process's answer)
+            await asyncio.sleep(0.1)
+
+
+async def _recv(ws: Any) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+
+
+async def test_broker_restart_is_reported_and_the_new_epoch_is_delivered(
+        own_broker: EmbeddedBroker, story: str) -> None:
+    """/readyz is 503 while the broker is down; back empty, a subscriber gets resync, then the new entries."""
+    settings = GatewaySettings(host="127.0.0.1", port=0, bootstrap=own_broker.bootstrap)
+    async with GatewayServer(settings) as gw, aiohttp.ClientSession() as http:
+        await gw.wait_ready(TIMEOUT)
+        async with websockets.connect(f"ws://127.0.0.1:{gw.port}/ws") as ws:
+            await ws.send(json.dumps({"type": "subscribe", "channel": f"story:{story}"}))
+            assert (await _recv(ws))["type"] == "subscribed"
+            await _write(own_broker.bootstrap, *(make_entry(story, i, epoch="E1") for i in range(1, 4)))
+            assert [(m["seq"], m["entry"]["epoch"]) for m in [await _recv(ws) for _ in range(3)]] == [
+                (1, "E1"), (2, "E1"), (3, "E1")]
+
+            own_broker.stop()
+            await _until_ready_is(http, gw, 503)
+            await own_broker.start(TIMEOUT * 2)
+            await ensure_topics(own_broker.bootstrap, [topics.ENTRIES], partitions=2)
+            await _write(own_broker.bootstrap, *(make_entry(story, i, eid=f"{story}-new-{i}", epoch="E2")
+                                                 for i in range(1, 3)))
+
+            resync = await _recv(ws)
+            assert (resync["type"], resync["reason"], resync["epoch"]) == ("resync", "epoch_changed", "E2")
+            got = [await _recv(ws) for _ in range(2)]
+            assert [(m["type"], m["seq"], m["entry"]["epoch"]) for m in got] == [("entry", 1, "E2"), ("entry", 2, "E2")]
+            await _until_ready_is(http, gw, 200)
+            async with http.get(f"http://127.0.0.1:{gw.port}/stats") as resp:
+                assert (await resp.json())["stories"][story] == {"seq": 2, "epoch": "E2", "held": 2}
