@@ -35,6 +35,7 @@ from newswire.settings import KafkaSettings, env_bool, env_float, env_int, env_s
 
 from . import metrics
 from .enrich.language import load_model as load_language_model
+from .fetchwait import fetch_wait_ms
 from .pipeline import PartitionState, Processor
 
 __all__ = ["ProcessorSettings", "EntriesReader", "create_app"]
@@ -57,6 +58,11 @@ class ProcessorSettings:
     session_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
     #: Also write each entry's IPTC ninjs view to newswire.entries.ninjs, for newsroom systems.
     ninjs_topic: bool = field(default_factory=lambda: env_bool("NEWSWIRE_NINJS_TOPIC", False))
+    #: Fetch wait while behind (see processors/fetchwait.py): long enough for the broker to collect records.
+    catch_up_fetch_wait_ms: int = field(
+        default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_CATCH_UP_FETCH_WAIT_MS", 500, minimum=1))
+    #: A partition this many records behind its end counts as behind.
+    behind_records: int = field(default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_BEHIND_RECORDS", 100, minimum=1))
 
 
 def _patch_fetch_wait(wait_ms: int) -> None:
@@ -90,11 +96,23 @@ def _patch_idempotence(enabled: bool) -> None:
     producer_cls._settings_extra = extra  # type: ignore[method-assign]
 
 
-class EntriesReader:
-    """Reads partitions of ``newswire.entries`` back into :class:`PartitionState` (no consumer group)."""
+def _set_fetch_wait(consumer: AIOKafkaConsumer, wait_ms: int) -> None:
+    """Change the wait of a consumer's next fetches (aiokafka reads it per request; an int store is thread-safe)."""
+    consumer._fetch_max_wait_ms = wait_ms
+    fetcher = getattr(consumer, "_fetcher", None)
+    if fetcher is not None:
+        fetcher._fetch_max_wait_ms = wait_ms
 
-    def __init__(self, kafka: KafkaSettings) -> None:
+
+class EntriesReader:
+    """Reads partitions of ``newswire.entries`` back into :class:`PartitionState` (no consumer group).
+
+    It reads a backlog, so it fetches with the long wait: the embedded broker returns only what it
+    collected within the wait, and an empty answer must mean the end, not a broker out of time."""
+
+    def __init__(self, kafka: KafkaSettings, fetch_wait_ms: int | None = None) -> None:
         self.kafka = kafka
+        self.fetch_wait_ms = max(kafka.fetch_max_wait_ms, fetch_wait_ms or 0)
         self._consumer: AIOKafkaConsumer | None = None
 
     async def catch_up(self, partition: int, state: PartitionState) -> int:
@@ -102,13 +120,15 @@ class EntriesReader:
         if self._consumer is None:
             self._consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka.bootstrap, group_id=None,
                                               enable_auto_commit=False, auto_offset_reset="earliest",
-                                              fetch_max_wait_ms=self.kafka.fetch_max_wait_ms)
+                                              fetch_max_wait_ms=self.fetch_wait_ms)
             await self._consumer.start()
         consumer = self._consumer
         tp = TopicPartition(topics.ENTRIES, partition)
         consumer.assign([tp])
         end = (await consumer.end_offsets([tp]))[tp]
-        if end < state.read_to:  # the topic was recreated: what the state knew is gone
+        if end < state.read_to or not await self._landmark_found(tp, state):
+            log.warning("%s[%d] was recreated (the broker lost its data): starting its state afresh",
+                        topics.ENTRIES, partition)
             state.reset()
         if end <= state.read_to:
             return 0
@@ -117,12 +137,14 @@ class EntriesReader:
         # Read until a fetch comes back empty, not just to ``end``: the embedded broker reports the base offset
         # of the last batch as the end offset, so records after it would be missed.
         while True:
-            batch = (await consumer.getmany(tp, timeout_ms=200, max_records=5000)).get(tp, [])
+            batch = (await consumer.getmany(tp, timeout_ms=self.fetch_wait_ms + 200, max_records=5000)).get(tp, [])
             if not batch and await consumer.position(tp) >= end:
                 break
             for record in batch:
                 try:
-                    state.absorb(orjson.loads(record.value))
+                    data = orjson.loads(record.value)
+                    state.absorb(data)
+                    state.note_on_topic(record.offset, data["id"], data["version"])
                 except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
                     log.warning("skipped unreadable %s[%d]@%d: %s", topics.ENTRIES, partition, record.offset, exc)
                 count += 1
@@ -130,10 +152,39 @@ class EntriesReader:
         metrics.REBUILT.inc(count)
         return count
 
+    async def _landmark_found(self, tp: TopicPartition, state: PartitionState) -> bool:
+        """Whether the newest record the state knows of is still at its offset (True when it knows none).
+
+        End offsets cannot tell a recreated topic that has caught up again from the old one, and the
+        embedded broker reports the last batch's base offset as the end; the record itself can."""
+        if state.landmark is None:
+            return True
+        offset, entry_id, version = state.landmark
+        assert self._consumer is not None
+        self._consumer.seek(tp, offset)
+        batch = (await self._consumer.getmany(tp, timeout_ms=self.fetch_wait_ms + 200, max_records=1)).get(tp, [])
+        if not batch or batch[0].offset != offset:
+            return False
+        try:
+            data = orjson.loads(batch[0].value)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(data, dict) and data.get("id") == entry_id and data.get("version") == version
+
     async def stop(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None
+
+
+def _landmark_setter(state: PartitionState, entry_id: str, version: int) -> Any:
+    """A done-callback for an entry's send: note where the entry landed (nothing if the send failed)."""
+
+    def note(sent: Any) -> None:
+        if not sent.cancelled() and sent.exception() is None:
+            state.note_on_topic(sent.result().offset, entry_id, version)
+
+    return note
 
 
 def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | None = None) -> faust.App:
@@ -167,7 +218,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     ninjs_topic = app.topic(topics.NINJS, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     processor = Processor()
     load_language_model()  # at start-up, not as a 0.7 s stall on the first entry that needs it
-    reader = EntriesReader(kafka)
+    reader = EntriesReader(kafka, settings.catch_up_fetch_wait_ms)
     caught_up: set[int] = set()
     next_offsets: dict[int, int] = {}
 
@@ -180,6 +231,17 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
                 with contextlib.suppress(KeyError):  # no lag sample yet
                     metrics.LAG.remove(str(tp.partition))
 
+    @app.on_partitions_assigned.connect
+    async def _assigned(sender: object, assigned: set[TopicPartition], **kwargs: object) -> None:
+        for tp in assigned:
+            if tp.topic == topics.RAW:
+                # Read newswire.entries back again before the next record: after a broker restart without
+                # storage the topic is new and empty, and the read-back resets the partition's state.
+                caught_up.discard(tp.partition)
+                # faust drops records at or below the last offset it read; a recreated raw topic starts at 0
+                # again, so a stale read offset would drop every new record without a word.
+                app.consumer._read_offset.pop(tp, None)
+
     @app.on_before_shutdown.connect
     async def _stop_reader(sender: object, **kwargs: object) -> None:
         await reader.stop()
@@ -190,15 +252,28 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         if ready_file:
             Path(ready_file).write_text("ready\n")
 
-    @app.timer(1.0)
+    @app.timer(0.5)
     async def _measure_lag() -> None:
+        """Export each raw partition's lag, and fetch with the long wait while one is behind."""
+        lags: list[int | None] = []
         for tp in app.consumer.assignment():
-            position = next_offsets.get(tp.partition)
-            if tp.topic != topics.RAW or position is None:
+            if tp.topic != topics.RAW:
                 continue
             highwater = app.consumer.highwater(tp)
-            if highwater is not None:
-                metrics.LAG.labels(str(tp.partition)).set(max(highwater - position, 0))
+            if not highwater:
+                continue
+            position = next_offsets.get(tp.partition)
+            if position is None:
+                lags.append(None)
+                continue
+            lag = max(highwater - position, 0)
+            lags.append(lag)
+            metrics.LAG.labels(str(tp.partition)).set(lag)
+        consumer = getattr(app.consumer._thread, "_consumer", None)
+        if consumer is not None:
+            wait = fetch_wait_ms(lags, short_ms=kafka.fetch_max_wait_ms, long_ms=settings.catch_up_fetch_wait_ms,
+                                 behind=settings.behind_records)
+            _set_fetch_wait(consumer, wait)
 
     @app.agent(raw_topic)
     async def process(stream: faust.StreamT[bytes]) -> None:
@@ -225,7 +300,8 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
             elif outcome.entry is not None:
                 entry = outcome.entry
                 # same partition number as the raw record: the read-back above finds it there
-                await entries_topic.send(key=entry.story.encode(), value=encode(entry), partition=partition)
+                sent = await entries_topic.send(key=entry.story.encode(), value=encode(entry), partition=partition)
+                sent.add_done_callback(_landmark_setter(processor.state(partition), entry.id, entry.version))
                 if settings.ninjs_topic:
                     await ninjs_topic.send(key=entry.story.encode(), value=orjson.dumps(to_ninjs(entry)))
                 processor.apply(outcome)

@@ -59,6 +59,9 @@ class PartitionState:
     near: dict[str, OrderedDict[str, bytes]] = field(default_factory=dict)
     #: offset on newswire.entries up to which this state has read back (see the worker)
     read_to: int = 0
+    #: (offset, id, version) of the newest record known to be on newswire.entries (read back or emitted):
+    #: if it is no longer there, the topic was recreated (a broker restarted without storage)
+    landmark: tuple[int, str, int] | None = None
 
     def reset(self) -> None:
         """Forget everything (the output topic this state was read from is gone)."""
@@ -66,6 +69,12 @@ class PartitionState:
         self.stories.clear()
         self.near.clear()
         self.read_to = 0
+        self.landmark = None
+
+    def note_on_topic(self, offset: int, entry_id: str, version: int) -> None:
+        """Remember that this entry is on newswire.entries at ``offset`` (kept if newer than the last one)."""
+        if self.landmark is None or offset > self.landmark[0]:
+            self.landmark = (offset, entry_id, version)
 
     def absorb(self, entry: Entry | dict[str, Any], signature: bytes | None | Literal["compute"] = "compute") -> None:
         """Take an emitted entry (model or decoded JSON) into the state, unless the state already knows

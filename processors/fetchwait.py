@@ -1,0 +1,22 @@
+"""How long a fetch may wait on the broker, by how far the worker is behind.
+
+The embedded broker (Tansu, memory storage) answers a fetch with whatever it collected when
+``fetch_max_wait_ms`` runs out, and collecting gets slower as a partition grows. With the short
+wait that keeps latency low when caught up, a worker that fell behind gets fewer records per
+fetch, falls further behind, and at some size gets none at all: it stalls for good with the
+records right there. So a worker that is behind asks with a long wait (the broker answers as
+soon as it has the records, so this costs nothing then), and one that is caught up with the
+short wait (the broker holds an empty fetch for the whole wait).
+"""
+
+from __future__ import annotations
+
+__all__ = ["fetch_wait_ms"]
+
+
+def fetch_wait_ms(lags: list[int | None], *, short_ms: int, long_ms: int, behind: int) -> int:
+    """The wait for the next fetches: ``long_ms`` if any partition is ``behind`` records or more behind
+    its end (or its position is unknown while it has records), else ``short_ms``."""
+    if any(lag is None or lag >= behind for lag in lags):
+        return max(short_ms, long_ms)
+    return short_ms

@@ -1,0 +1,26 @@
+"""The fetch wait follows how far the worker is behind."""
+
+from __future__ import annotations
+
+from newswire.processors.fetchwait import fetch_wait_ms
+
+
+def test_caught_up_partitions_use_the_short_wait() -> None:
+    """No partition behind: the short wait keeps each hop's latency low."""
+    assert fetch_wait_ms([0, 3], short_ms=10, long_ms=500, behind=50) == 10
+    assert fetch_wait_ms([], short_ms=10, long_ms=500, behind=50) == 10
+
+
+def test_one_partition_behind_switches_to_the_long_wait() -> None:
+    """A partition far behind its end gets fetches long enough for the broker to collect records."""
+    assert fetch_wait_ms([0, 50], short_ms=10, long_ms=500, behind=50) == 500
+
+
+def test_a_partition_with_records_but_no_position_yet_counts_as_behind() -> None:
+    """A worker that has not processed a record of a partition yet may face a whole backlog."""
+    assert fetch_wait_ms([None], short_ms=10, long_ms=500, behind=50) == 500
+
+
+def test_the_long_wait_is_never_shorter_than_the_short_one() -> None:
+    """A misconfigured long wait cannot make the catch-up fetches shorter than the normal ones."""
+    assert fetch_wait_ms([100], short_ms=200, long_ms=50, behind=50) == 200
