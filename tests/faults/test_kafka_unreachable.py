@@ -79,7 +79,10 @@ async def test_services_wait_for_kafka_then_work_once_it_appears(no_kafka: dict[
             "ingest answering", lambda: _answered(session, "POST", post, json=entry_body(0, "x"), headers=auth))
         assert status == 503 and headers.get("Retry-After")
         assert (await _status(session, "GET", f"{ingest}/readyz"))[0] == 503
-        assert (await _status(session, "GET", f"{gateway}/readyz"))[0] == 503
+        # the gateway serves /readyz while it waits for Kafka, once it listens (start-up is slow on a loaded machine)
+        gateway_status, _ = await wait_until("the gateway answering",
+                                             lambda: _answered(session, "GET", f"{gateway}/readyz"))
+        assert gateway_status == 503
         await wait_until("the processor's waiting line", lambda: "waiting for Kafka at" in services["processor"].log())
         await wait_until("the gateway's retry line", lambda: "retrying" in services["gateway"].log())
         await wait_until("the ingest API's retry line", lambda: "not reachable" in services["ingest"].log())
