@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import orjson
 
 from newswire.schemas import topics
 from support import TIMEOUT
 
-from .conftest import Poster, Up, entry_body, read_topic, wait_until
+from .conftest import Poster, StoryWatcher, Up, entry_body, read_topic, running, wait_until
 
 
 async def _story_entries(bootstrap: str, story: str) -> list[dict]:
@@ -41,3 +43,41 @@ async def _has_ids(bootstrap: str, story: str, indices: range) -> list[dict] | N
     """The story's records on newswire.entries once they hold exactly the entries ``indices``, else None."""
     records = await _story_entries(bootstrap, story)
     return records if {e["id"] for e in records} == {f"{story}-e{i}" for i in indices} else None
+
+
+async def _watch_readyz(url: str, statuses: list[int]) -> None:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        while True:
+            try:
+                async with session.get(url) as resp:
+                    statuses.append(resp.status)
+            except (aiohttp.ClientError, TimeoutError):
+                statuses.append(0)
+            await asyncio.sleep(0.02)
+
+
+async def test_after_a_broker_restart_everything_reconnects_and_clients_resync(up: Up) -> None:
+    """The gateway is ready again, clients get resync with a new epoch, entries posted afterwards flow."""
+    story = "fault-broker"
+    watcher = StoryWatcher(up.ws_url, story)
+    poster = Poster(up.ingest_url)
+    readyz: list[int] = []
+    async with running(watcher.run()):
+        await wait_until("the client connected", lambda: watcher.connections)
+        async with aiohttp.ClientSession() as session:
+            for i in range(5):
+                await poster.post(session, story, entry_body(i, story))
+            await wait_until("entries before the restart", lambda: len(watcher.entries) == 5)
+            first_epoch = watcher.epochs[-1]
+            async with running(_watch_readyz(f"{up.gateway_url}/readyz", readyz)):
+                await up.kill("broker")
+                await wait_until("the gateway ready again", lambda: readyz[-1] == 200, timeout=TIMEOUT * 4)
+            for i in range(5, 10):
+                await poster.post(session, story, entry_body(i, story), timeout=TIMEOUT * 6)
+        await wait_until("entries after the restart",
+                         lambda: {f"{story}-e{i}" for i in range(5, 10)} <= watcher.ids, timeout=TIMEOUT * 6)
+    assert watcher.resyncs and watcher.resyncs[0]["reason"] == "epoch_changed"
+    assert watcher.epochs[-1] != first_epoch
+    after = [m for m in watcher.entries if m["epoch"] == watcher.epochs[-1]]
+    assert [m["seq"] for m in after] == list(range(1, 6))
+    assert watcher.duplicates() == []
