@@ -29,13 +29,13 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
 from newswire.schemas import DeadLetterSource, encode, topics
 from newswire.schemas.ninjs import to_ninjs
 from newswire.settings import KafkaSettings, env_bool, env_float, env_int, env_str
 
 from . import metrics
 from .enrich.language import load_model as load_language_model
-from .fetchwait import fetch_wait_ms
 from .pipeline import PartitionState, Processor
 
 __all__ = ["ProcessorSettings", "EntriesReader", "create_app"]
@@ -58,7 +58,7 @@ class ProcessorSettings:
     session_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
     #: Also write each entry's IPTC ninjs view to newswire.entries.ninjs, for newsroom systems.
     ninjs_topic: bool = field(default_factory=lambda: env_bool("NEWSWIRE_NINJS_TOPIC", False))
-    #: Fetch wait while behind (see processors/fetchwait.py): long enough for the broker to collect records.
+    #: Fetch wait while behind (see newswire/kafka_tuning.py): long enough for the broker to collect records.
     catch_up_fetch_wait_ms: int = field(
         default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_CATCH_UP_FETCH_WAIT_MS", 500, minimum=1))
     #: A partition this many records behind its end counts as behind.
@@ -94,14 +94,6 @@ def _patch_idempotence(enabled: bool) -> None:
 
     producer_cls._newswire_original_extra = original  # type: ignore[attr-defined]
     producer_cls._settings_extra = extra  # type: ignore[method-assign]
-
-
-def _set_fetch_wait(consumer: AIOKafkaConsumer, wait_ms: int) -> None:
-    """Change the wait of a consumer's next fetches (aiokafka reads it per request; an int store is thread-safe)."""
-    consumer._fetch_max_wait_ms = wait_ms
-    fetcher = getattr(consumer, "_fetcher", None)
-    if fetcher is not None:
-        fetcher._fetch_max_wait_ms = wait_ms
 
 
 class EntriesReader:
@@ -273,7 +265,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         if consumer is not None:
             wait = fetch_wait_ms(lags, short_ms=kafka.fetch_max_wait_ms, long_ms=settings.catch_up_fetch_wait_ms,
                                  behind=settings.behind_records)
-            _set_fetch_wait(consumer, wait)
+            set_fetch_wait(consumer, wait)
 
     @app.agent(raw_topic)
     async def process(stream: faust.StreamT[bytes]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newswire.processors.fetchwait import fetch_wait_ms
+from newswire.kafka_tuning import fetch_wait_ms
 
 
 def test_caught_up_partitions_use_the_short_wait() -> None:

@@ -1,4 +1,4 @@
-"""How long a fetch may wait on the broker, by how far the worker is behind.
+"""How long a consumer's fetches may wait on the broker, by how far it is behind (processors and gateway).
 
 The embedded broker (Tansu, memory storage) answers a fetch with whatever it collected when
 ``fetch_max_wait_ms`` runs out, and collecting gets slower as a partition grows. With the short
@@ -11,7 +11,9 @@ short wait (the broker holds an empty fetch for the whole wait).
 
 from __future__ import annotations
 
-__all__ = ["fetch_wait_ms"]
+from aiokafka import AIOKafkaConsumer
+
+__all__ = ["fetch_wait_ms", "set_fetch_wait"]
 
 
 def fetch_wait_ms(lags: list[int | None], *, short_ms: int, long_ms: int, behind: int) -> int:
@@ -20,3 +22,12 @@ def fetch_wait_ms(lags: list[int | None], *, short_ms: int, long_ms: int, behind
     if any(lag is None or lag >= behind for lag in lags):
         return max(short_ms, long_ms)
     return short_ms
+
+
+
+def set_fetch_wait(consumer: AIOKafkaConsumer, wait_ms: int) -> None:
+    """Change the wait of a consumer's next fetches (aiokafka reads it per request; an int store is thread-safe)."""
+    consumer._fetch_max_wait_ms = wait_ms
+    fetcher = getattr(consumer, "_fetcher", None)
+    if fetcher is not None:
+        fetcher._fetch_max_wait_ms = wait_ms
