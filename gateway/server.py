@@ -14,6 +14,7 @@ import contextlib
 import logging
 import struct
 import time
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -24,6 +25,7 @@ from aiokafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from newswire.broker import ensure_topics
+from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
 from newswire.schemas import topics
 from newswire.settings import KafkaSettings
 
@@ -31,13 +33,17 @@ from .metrics import GatewayMetrics
 from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
 
-__all__ = ["GatewayServer", "recreated_partitions", "ws_close_frame", "ws_frames"]
+__all__ = ["GatewayServer", "Landmark", "is_recreated", "landmark_of", "partitions_to_verify", "ws_close_frame",
+           "ws_frames"]
 
 log = logging.getLogger("newswire.gateway")
 
 #: How often the reader asks Kafka for the end offsets: the readiness probe and the check for recreated topics.
-KAFKA_PROBE_INTERVAL_S = 1.0
-KAFKA_PROBE_TIMEOUT_S = 2.0
+#: A ListOffsets request is cheap, and the embedded broker restarts in about a second: probe several times in it.
+KAFKA_PROBE_INTERVAL_S = 0.25
+KAFKA_PROBE_TIMEOUT_S = 0.5
+#: How long the reader's poll waits for records before it looks at the probe and the fetch wait again.
+POLL_TIMEOUT_MS = 100
 
 CLOSE_REASONS = {1003: "binary", 4000: "idle", 4001: "token_expired", 4008: "slow", 4029: "flood"}
 
@@ -57,13 +63,51 @@ def ws_frames(payloads: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def recreated_partitions(last_read: dict[int, int], end_offsets: dict[int, int]) -> list[int]:
-    """Partitions whose end offset is below the next offset to read: the topic was recreated empty.
+@dataclass(frozen=True, slots=True)
+class Landmark:
+    """The last record read from a partition; unless the topic was recreated, it is still at its offset."""
 
-    ``last_read`` is the last offset read per partition; a broker that lost its storage (the embedded
-    one keeps topics in memory) starts every partition again at offset 0.
+    offset: int
+    story: object
+    id: object
+    version: object
+
+
+def landmark_of(offset: int, value: bytes | None) -> Landmark:
+    """The landmark a record at ``offset`` makes (an unreadable value leaves only the offset to compare)."""
+    try:
+        entry = orjson.loads(value) if value is not None else None
+    except orjson.JSONDecodeError:
+        entry = None
+    if not isinstance(entry, dict):
+        return Landmark(offset, None, None, None)
+    return Landmark(offset, entry.get("story"), entry.get("id"), entry.get("version"))
+
+
+def partitions_to_verify(landmarks: dict[int, Landmark], end_offsets: dict[int, int],
+                         ends_seen: dict[int, int]) -> list[int]:
+    """Partitions whose reported end is below the next offset to read, on a first answer or a lower end.
+
+    A broker that lost its storage (the embedded one keeps topics in memory) starts every partition
+    again at 0, so its end falls below what was read. But the embedded broker also reports the base
+    offset of a partition's last batch as its end, so an end below the position is normal after a
+    multi-record batch: only the record at the landmark's offset can tell (see :func:`is_recreated`).
+    ``ends_seen`` are the ends already answered on this connection: an end that did not fall was checked.
     """
-    return sorted(p for p, end in end_offsets.items() if end < last_read.get(p, -1) + 1)
+    suspects = []
+    for partition, end in end_offsets.items():
+        landmark = landmarks.get(partition)
+        if landmark is None or end >= landmark.offset + 1:
+            continue
+        seen = ends_seen.get(partition)
+        if seen is None or end < seen:
+            suspects.append(partition)
+    return sorted(suspects)
+
+
+def is_recreated(landmark: Landmark, found: Landmark | None) -> bool:
+    """Whether the partition was recreated: the record now at the landmark's offset (None: absent) differs."""
+    return found != landmark
 
 
 def ws_close_frame(code: int, reason: str) -> bytes:
@@ -209,6 +253,10 @@ class GatewayServer:
         self._websockets: set[web.WebSocketResponse] = set()
         #: Last offset read per partition: a reconnect to Kafka continues where it stopped.
         self.hub_offsets: dict[int, int] = {}
+        #: The last record read per partition, to tell a recreated topic from a low reported end.
+        self.landmarks: dict[int, Landmark] = {}
+        #: End offsets answered since the reader's connection last failed (see partitions_to_verify).
+        self._ends_seen: dict[int, int] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------------------
 
@@ -291,17 +339,19 @@ class GatewayServer:
         parts = await self._partitions(consumer)
         tps = [TopicPartition(topics.ENTRIES, p) for p in sorted(parts)]
         consumer.assign(tps)
+        self._ends_seen = {}
         end = await consumer.end_offsets(tps)
-        self._forget_recreated({tp.partition: off for tp, off in end.items()})
+        await self._forget_recreated({tp.partition: off for tp, off in end.items()})
         positions = {tp: self.hub_offsets.get(tp.partition, -1) + 1 for tp in tps}
         for tp, offset in positions.items():
             consumer.seek(tp, offset)
         self._set_kafka_ok(True)
         loaded_at: dict[Any, int] = {tp: off for tp, off in end.items()}
         self.loaded = self.loaded or all(positions[tp] >= loaded_at[tp] for tp in tps)
+        self._adapt_fetch_wait(consumer, tps)
         checked = time.monotonic()
         while True:
-            batch = await consumer.getmany(timeout_ms=200, max_records=10_000)
+            batch = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS, max_records=10_000)
             for tp, messages in batch.items():
                 for message in messages:
                     self.hub_offsets[tp.partition] = message.offset
@@ -309,14 +359,34 @@ class GatewayServer:
                         self.hub.ingest_bytes(message.value, message.timestamp)
                     except BadRecord as exc:
                         log.warning("skipping %s[%d]@%d: %s", tp.topic, tp.partition, message.offset, exc)
+                if messages:
+                    self.landmarks[tp.partition] = landmark_of(messages[-1].offset, messages[-1].value)
             if batch:
                 self._kick()
             if not self.loaded and all(self.hub_offsets.get(tp.partition, -1) + 1 >= loaded_at[tp] for tp in tps):
                 self.loaded = True
                 log.info("history loaded: %d stories", len(self.hub.stories))
+            self._adapt_fetch_wait(consumer, tps)
             if time.monotonic() - checked > KAFKA_PROBE_INTERVAL_S:
                 checked = time.monotonic()
                 await self._probe(consumer, tps)
+
+    def _adapt_fetch_wait(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        """Fetch with the long wait while loading history or behind, with the short one when caught up.
+
+        The embedded broker answers a fetch with what it collected when the wait runs out, and collects
+        more slowly as a partition grows: with the short wait a reader that fell behind got fewer records
+        per fetch until it stalled (see newswire/kafka_tuning.py).
+        """
+        lags: list[int | None] = []
+        for tp in tps:
+            highwater = max(consumer.highwater(tp) or 0, self._ends_seen.get(tp.partition, 0))
+            lags.append(max(highwater - (self.hub_offsets.get(tp.partition, -1) + 1), 0))
+        if not self.loaded:
+            lags.append(None)
+        set_fetch_wait(consumer, fetch_wait_ms(lags, short_ms=self.settings.fetch_max_wait_ms,
+                                               long_ms=self.settings.catch_up_fetch_wait_ms,
+                                               behind=self.settings.behind_records))
 
     async def _probe(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
         """Ask Kafka for the end offsets: readiness follows the answer, and a recreated topic is read from 0.
@@ -325,24 +395,60 @@ class GatewayServer:
         """
         try:
             end = await asyncio.wait_for(consumer.end_offsets(tps), KAFKA_PROBE_TIMEOUT_S)
+            recreated = await self._forget_recreated({tp.partition: off for tp, off in end.items()})
         except (KafkaError, OSError) as exc:  # TimeoutError is an OSError
             if self.kafka_ok:
                 log.warning("Kafka at %s not answering: %r; retrying", self.settings.bootstrap, exc)
             self._set_kafka_ok(False)
+            self._ends_seen = {}  # the broker may come back empty: check the next ends again
             return
-        for partition in self._forget_recreated({tp.partition: off for tp, off in end.items()}):
+        for partition in recreated:
             consumer.seek(TopicPartition(topics.ENTRIES, partition), 0)
         self._set_kafka_ok(True)
 
-    def _forget_recreated(self, end_offsets: dict[int, int]) -> list[int]:
-        """Read recreated partitions from offset 0 again; the history already held stays."""
-        recreated = recreated_partitions(self.hub_offsets, end_offsets)
-        for partition in recreated:
-            log.warning("%s[%d] ends at offset %d, before offset %d already read: the topic was recreated; "
-                        "reading it from offset 0", topics.ENTRIES, partition, end_offsets[partition],
-                        self.hub_offsets[partition])
+    async def _forget_recreated(self, end_offsets: dict[int, int]) -> list[int]:
+        """Read recreated partitions from offset 0 again; the history already held stays.
+
+        The protocol tells clients: the processor starts a new epoch on a recreated topic (resync)."""
+        recreated = []
+        for partition in partitions_to_verify(self.landmarks, end_offsets, self._ends_seen):
+            landmark = self.landmarks[partition]
+            if not is_recreated(landmark, await self._record_at(partition, landmark.offset)):
+                continue
+            log.warning("%s[%d] ends at offset %d and no longer holds the record read at offset %d: the topic "
+                        "was recreated; reading it from offset 0", topics.ENTRIES, partition,
+                        end_offsets[partition], landmark.offset)
             self.hub_offsets[partition] = -1
+            del self.landmarks[partition]
+            recreated.append(partition)
+        self._ends_seen.update(end_offsets)
         return recreated
+
+    async def _record_at(self, partition: int, offset: int) -> Landmark | None:
+        """The landmark of the record now at ``offset`` of a partition, or None when there is none.
+
+        A consumer of its own with the long wait: the embedded broker answers at once when it has the
+        record, so only an absent record costs the wait (a few times, so a slow answer is not taken for it).
+        """
+        wait_ms = max(self.settings.fetch_max_wait_ms, self.settings.catch_up_fetch_wait_ms)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.bootstrap, group_id=None,
+                                    enable_auto_commit=False, auto_offset_reset="earliest",
+                                    fetch_max_wait_ms=wait_ms)
+        tp = TopicPartition(topics.ENTRIES, partition)
+        try:
+            async with asyncio.timeout(3 * wait_ms / 1000 + KAFKA_PROBE_TIMEOUT_S * 4):
+                await consumer.start()
+                consumer.assign([tp])
+                consumer.seek(tp, offset)
+                deadline = time.monotonic() + 3 * wait_ms / 1000
+                while time.monotonic() < deadline:
+                    batch = (await consumer.getmany(tp, timeout_ms=wait_ms + 200, max_records=1)).get(tp, [])
+                    if batch:
+                        record = batch[0]
+                        return landmark_of(record.offset, record.value) if record.offset == offset else None
+                return None
+        finally:
+            await consumer.stop()
 
     def _set_kafka_ok(self, ok: bool) -> None:
         if ok and not self.kafka_ok:

@@ -35,6 +35,12 @@ class GatewaySettings:
     bootstrap: str = field(default_factory=lambda: KafkaSettings().bootstrap)
     #: Tansu answers a fetch only when this wait runs out: it bounds publish→client latency.
     fetch_max_wait_ms: int = field(default_factory=lambda: KafkaSettings().fetch_max_wait_ms)
+    #: Fetch wait while loading history or behind (see newswire/kafka_tuning.py): long enough for the broker
+    #: to collect records; it answers as soon as it has them, so this costs no latency.
+    catch_up_fetch_wait_ms: int = field(
+        default_factory=lambda: env_int(P + "CATCH_UP_FETCH_WAIT_MS", 500, minimum=1))
+    #: A partition this many records behind its end counts as behind.
+    behind_records: int = field(default_factory=lambda: env_int(P + "BEHIND_RECORDS", 100, minimum=1))
     workers: int = field(default_factory=lambda: env_int(P + "WORKERS", 1, minimum=1))
     #: History per story: at most this many entries, none older than the age (whole day's live blog and more).
     history_max_entries: int = field(
