@@ -30,6 +30,8 @@ def test_flags_override_and_none_keeps_the_environment(monkeypatch: pytest.Monke
     ("NEWSWIRE_GATEWAY_MAX_CHANNELS", "0", "at least 1"),
     ("NEWSWIRE_GATEWAY_IDLE_TIMEOUT_S", "-1", "greater than 0"),
     ("NEWSWIRE_GATEWAY_COALESCE_MS", "5000", "between 0 and 1000"),
+    ("NEWSWIRE_GATEWAY_BEHIND_RECORDS", "0", "at least 1"),
+    ("NEWSWIRE_GATEWAY_CATCH_UP_FETCH_WAIT_MS", "soon", "expected an integer"),
     ("NEWSWIRE_GATEWAY_JWT_KEY", "short", "at least 32 bytes"),
 ])
 def test_unusable_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
