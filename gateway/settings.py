@@ -39,8 +39,9 @@ class GatewaySettings:
     #: to collect records; it answers as soon as it has them, so this costs no latency.
     catch_up_fetch_wait_ms: int = field(
         default_factory=lambda: env_int(P + "CATCH_UP_FETCH_WAIT_MS", 500, minimum=1))
-    #: A partition this many records behind its end counts as behind.
-    behind_records: int = field(default_factory=lambda: env_int(P + "BEHIND_RECORDS", 100, minimum=1))
+    #: A partition this many records behind its end counts as behind. 1: with the embedded broker a short
+    #: fetch on a large partition returns nothing, so even a small tail would never be read with it.
+    behind_records: int = field(default_factory=lambda: env_int(P + "BEHIND_RECORDS", 1, minimum=1))
     workers: int = field(default_factory=lambda: env_int(P + "WORKERS", 1, minimum=1))
     #: History per story: at most this many entries, none older than the age (whole day's live blog and more).
     history_max_entries: int = field(
