@@ -57,7 +57,8 @@ async def _watch_readyz(url: str, statuses: list[int]) -> None:
 
 
 async def test_after_a_broker_restart_everything_reconnects_and_clients_resync(up: Up) -> None:
-    """The gateway is ready again, clients get resync with a new epoch, entries posted afterwards flow."""
+    """/readyz is 503 while the broker is away and 200 again after; clients get resync with a new epoch,
+    entries posted afterwards flow."""
     story = "fault-broker"
     watcher = StoryWatcher(up.ws_url, story)
     poster = Poster(up.ingest_url)
@@ -71,6 +72,7 @@ async def test_after_a_broker_restart_everything_reconnects_and_clients_resync(u
             first_epoch = watcher.epochs[-1]
             async with running(_watch_readyz(f"{up.gateway_url}/readyz", readyz)):
                 await up.kill("broker")
+                await wait_until("the gateway not ready while the broker was away", lambda: 503 in readyz)
                 await wait_until("the gateway ready again", lambda: readyz[-1] == 200, timeout=TIMEOUT * 4)
             for i in range(5, 10):
                 await poster.post(session, story, entry_body(i, story), timeout=TIMEOUT * 6)
