@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 import websockets
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from newswire.broker import EmbeddedBroker, ensure_topics
 from newswire.gateway.server import GatewayServer
@@ -87,3 +88,36 @@ async def test_broker_restart_is_reported_and_the_new_epoch_is_delivered(
             await _until_ready_is(http, gw, 200)
             async with http.get(f"http://127.0.0.1:{gw.port}/stats") as resp:
                 assert (await resp.json())["stories"][story] == {"seq": 2, "epoch": "E2", "held": 2}
+
+
+async def test_a_low_end_offset_after_a_multi_record_batch_is_not_taken_for_a_recreated_topic(
+        own_broker: EmbeddedBroker, story: str) -> None:
+    """The broker reports a batch's base offset as its end: the reader checks the record and keeps reading on."""
+    settings = GatewaySettings(host="127.0.0.1", port=0, bootstrap=own_broker.bootstrap)
+    tp = TopicPartition(topics.ENTRIES, 0)
+    producer = AIOKafkaProducer(bootstrap_servers=own_broker.bootstrap)
+    await producer.start()
+    try:
+        batch = producer.create_batch()
+        for i in range(1, 6):
+            batch.append(key=story.encode(), value=orjson.dumps(make_entry(story, i)), timestamp=None)
+        await (await producer.send_batch(batch, topics.ENTRIES, partition=0))
+    finally:
+        await producer.stop()
+    async with GatewayServer(settings) as gw:
+        await gw.wait_ready(TIMEOUT)
+        async with asyncio.timeout(TIMEOUT):
+            while gw.hub_offsets.get(0) != 4:  # noqa: ASYNC110 (the reader runs in this loop's other task)
+                await asyncio.sleep(0.02)
+        consumer = AIOKafkaConsumer(bootstrap_servers=own_broker.bootstrap)
+        await consumer.start()
+        try:
+            end = (await consumer.end_offsets([tp]))[tp]
+        finally:
+            await consumer.stop()
+        assert end < 5, "the broker reports the batch's base offset as the end (the case under test)"
+
+        gw._ends_seen.clear()  # what a reader holds on a new connection: every low end gets checked
+        assert await gw._forget_recreated({0: end}) == []
+        assert gw.hub_offsets[0] == 4 and gw.hub.stories[story].latest == 5
+        assert gw.hub.counters.duplicates == 0
