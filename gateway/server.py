@@ -33,7 +33,7 @@ from .metrics import GatewayMetrics
 from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
 
-__all__ = ["GatewayServer", "Landmark", "is_recreated", "landmark_of", "partition_lag", "partitions_to_verify",
+__all__ = ["GatewayServer", "Landmark", "is_recreated", "landmark_of", "partitions_to_verify",
            "ws_close_frame", "ws_frames"]
 
 log = logging.getLogger("newswire.gateway")
@@ -103,20 +103,6 @@ def partitions_to_verify(landmarks: dict[int, Landmark], end_offsets: dict[int, 
         if seen is None or end < seen:
             suspects.append(partition)
     return sorted(suspects)
-
-
-def partition_lag(highwater: int, position: int, read_any: bool) -> int:
-    """How many records a partition may still hold past ``position`` (the next offset to read).
-
-    The embedded broker reports the base offset of a partition's last batch as its highwater, so a
-    reader at that offset has a whole batch still to read, not none: count it as at least one record
-    behind. A partition read nothing from yet whose highwater is 0 may be empty: not behind (while
-    loading history the reader uses the long wait anyway). On Apache Kafka this keeps the long wait
-    when caught up, which costs nothing there (it answers as soon as a record arrives).
-    """
-    if not read_any:
-        return max(highwater - position, 0)
-    return max(highwater + 1 - position, 0)
 
 
 def is_recreated(landmark: Landmark, found: Landmark | None) -> bool:
@@ -393,15 +379,16 @@ class GatewayServer:
         per fetch until it stalled (see newswire/kafka_tuning.py).
         """
         lags: list[int | None] = []
+        ends: list[int] = []
         for tp in tps:
             highwater = max(consumer.highwater(tp) or 0, self._ends_seen.get(tp.partition, 0))
-            last_read = self.hub_offsets.get(tp.partition, -1)
-            lags.append(partition_lag(highwater, last_read + 1, read_any=last_read >= 0))
+            ends.append(highwater)
+            lags.append(max(highwater - (self.hub_offsets.get(tp.partition, -1) + 1), 0))
         if not self.loaded:
             lags.append(None)
         set_fetch_wait(consumer, fetch_wait_ms(lags, short_ms=self.settings.fetch_max_wait_ms,
                                                long_ms=self.settings.catch_up_fetch_wait_ms,
-                                               behind=self.settings.behind_records))
+                                               behind=self.settings.behind_records, ends=ends))
 
     async def _probe(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
         """Ask Kafka for the end offsets: readiness follows the answer, and a recreated topic is read from 0.

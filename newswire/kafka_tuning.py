@@ -7,19 +7,28 @@ fetch, falls further behind, and at some size gets none at all: it stalls for go
 records right there. So a worker that is behind asks with a long wait (the broker answers as
 soon as it has the records, so this costs nothing then), and one that is caught up with the
 short wait (the broker holds an empty fetch for the whole wait).
+
+Past :data:`LARGE_PARTITION` records the embedded broker cannot find even a partition's tail
+within the short wait, so a consumer of such a partition always uses the long wait there (on
+Apache Kafka, which answers as soon as a record arrives, the long wait costs nothing).
 """
 
 from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer
 
-__all__ = ["fetch_wait_ms", "set_fetch_wait"]
+__all__ = ["LARGE_PARTITION", "fetch_wait_ms", "set_fetch_wait"]
+
+#: Records in a partition from which fetches use the long wait even when caught up (see above).
+LARGE_PARTITION = 5_000
 
 
-def fetch_wait_ms(lags: list[int | None], *, short_ms: int, long_ms: int, behind: int) -> int:
+def fetch_wait_ms(lags: list[int | None], *, short_ms: int, long_ms: int, behind: int,
+                  ends: list[int] | None = None) -> int:
     """The wait for the next fetches: ``long_ms`` if any partition is ``behind`` records or more behind
-    its end (or its position is unknown while it has records), else ``short_ms``."""
-    if any(lag is None or lag >= behind for lag in lags):
+    its end (or its position is unknown while it has records), or holds :data:`LARGE_PARTITION` records
+    or more (``ends``: the partitions' end offsets), else ``short_ms``."""
+    if any(lag is None or lag >= behind for lag in lags) or any(end >= LARGE_PARTITION for end in ends or ()):
         return max(short_ms, long_ms)
     return short_ms
 

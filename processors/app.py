@@ -248,12 +248,14 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     async def _measure_lag() -> None:
         """Export each raw partition's lag, and fetch with the long wait while one is behind."""
         lags: list[int | None] = []
+        ends: list[int] = []
         for tp in app.consumer.assignment():
             if tp.topic != topics.RAW:
                 continue
             highwater = app.consumer.highwater(tp)
             if not highwater:
                 continue
+            ends.append(highwater)
             position = next_offsets.get(tp.partition)
             if position is None:
                 lags.append(None)
@@ -264,7 +266,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         consumer = getattr(app.consumer._thread, "_consumer", None)
         if consumer is not None:
             wait = fetch_wait_ms(lags, short_ms=kafka.fetch_max_wait_ms, long_ms=settings.catch_up_fetch_wait_ms,
-                                 behind=settings.behind_records)
+                                 behind=settings.behind_records, ends=ends)
             set_fetch_wait(consumer, wait)
 
     @app.agent(raw_topic)

@@ -11,7 +11,6 @@ from newswire.gateway.server import (
     is_recreated,
     landmark_of,
     parse_last_event_id,
-    partition_lag,
     partitions_to_verify,
     ws_close_frame,
     ws_frames,
@@ -92,17 +91,3 @@ def test_a_partition_is_recreated_only_when_its_landmark_record_is_gone_or_anoth
     assert is_recreated(landmark, None)
     assert is_recreated(landmark, Landmark(2, "s", "s-new-3", 1))
     assert is_recreated(landmark, Landmark(2, "s", "s-e3", 2))
-
-
-def test_a_reader_at_the_reported_highwater_still_has_a_batch_to_read() -> None:
-    """The embedded broker's highwater is its last batch's base offset: only a reader past it is caught up."""
-    assert partition_lag(highwater=100, position=100, read_any=True) == 1
-    assert partition_lag(highwater=100, position=101, read_any=True) == 0
-    assert partition_lag(highwater=100, position=40, read_any=True) == 61
-    assert partition_lag(highwater=100, position=250, read_any=True) == 0
-
-
-def test_a_partition_never_read_from_with_highwater_0_may_be_empty() -> None:
-    """An empty partition (highwater 0, nothing read) does not keep the reader on the long wait."""
-    assert partition_lag(highwater=0, position=0, read_any=False) == 0
-    assert partition_lag(highwater=30, position=0, read_any=False) == 30

@@ -24,3 +24,11 @@ def test_a_partition_with_records_but_no_position_yet_counts_as_behind() -> None
 def test_the_long_wait_is_never_shorter_than_the_short_one() -> None:
     """A misconfigured long wait cannot make the catch-up fetches shorter than the normal ones."""
     assert fetch_wait_ms([100], short_ms=200, long_ms=50, behind=50) == 200
+
+
+def test_a_large_partition_uses_the_long_wait_even_when_caught_up() -> None:
+    """The embedded broker cannot find a large partition's tail within the short wait."""
+    from newswire.kafka_tuning import LARGE_PARTITION
+
+    assert fetch_wait_ms([0], short_ms=10, long_ms=500, behind=1, ends=[LARGE_PARTITION - 1]) == 10
+    assert fetch_wait_ms([0], short_ms=10, long_ms=500, behind=1, ends=[LARGE_PARTITION]) == 500
