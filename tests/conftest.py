@@ -1,4 +1,4 @@
-"""Fixtures shared by every tier: the session's Kafka.
+"""Fixtures shared by every tier: the session's Kafka, and a headless Chromium for the dashboard tests.
 
 Integration tests talk to a real Kafka-protocol broker: ``$KAFKA_BOOTSTRAP_SERVERS`` when set,
 otherwise the embedded broker, started once per session on a free port and stopped after. It
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 from newswire.schemas import topics
@@ -37,3 +38,20 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield broker.bootstrap
     finally:
         broker.stop()
+
+
+#: Debian's chromium (installed by tests/setup-chromium.sh); playwright never downloads a browser here.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium driven by playwright, closed after the test."""
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

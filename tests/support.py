@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 
 #: The one time unit of the tests, in seconds (``NEWSWIRE_TEST_TIMEOUT``); raise it on a slow machine.
@@ -27,3 +28,15 @@ async def run_command(*argv: str, timeout: float = TIMEOUT) -> tuple[int, str, s
 async def newswire(*args: str, timeout: float = TIMEOUT) -> tuple[int, str, str]:
     """Run ``newswire ARGS`` (this checkout's CLI) in a child process."""
     return await run_command(sys.executable, "-m", "newswire.cli", *args, timeout=timeout)
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None, grace: float = 15) -> None:
+    """SIGTERM a child we started, then SIGKILL it if it has not exited after ``grace`` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

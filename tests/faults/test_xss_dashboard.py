@@ -6,19 +6,13 @@ under the entries carries an ``on*`` attribute, a ``javascript:`` link or a ``<s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
-import pytest
-from playwright.async_api import Browser, Dialog, async_playwright, expect
+from playwright.async_api import Browser, Dialog, expect
 
 from support import TIMEOUT
 
 from .conftest import Poster, Up
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 STORY = "xss"
 RUN = "window.__xss=1"
 
@@ -41,15 +35,6 @@ PAYLOADS: dict[str, dict[str, object]] = {
     "hashtag_and_link": {"body_text": f"#Syria<img/src/onerror={RUN}> https://x.example/<script>{RUN}</script>"},
 }
 
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_xss_payloads_never_run_in_the_dashboard(up: Up, browser: Browser) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from newswire.broker import free_port
-from support import TIMEOUT
+from support import TIMEOUT, stop_process
 
 
 @dataclass
@@ -56,16 +56,6 @@ def _http_ok(url: str) -> bool:
         return bool(resp.status == 200)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="session")
 def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     logs = tmp_path_factory.mktemp("pipeline")
@@ -86,4 +76,4 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         yield Pipeline(bootstrap, port, processor, gateway)
     finally:
         for proc in procs:
-            _stop(proc)
+            stop_process(proc)

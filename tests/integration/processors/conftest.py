@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from newswire.broker import EmbeddedBroker, ensure_topics, free_port, wait_for_metadata
 from newswire.schemas import topics
-from support import TIMEOUT
+from support import TIMEOUT, stop_process
 
 PARTITIONS = 4
 
@@ -96,14 +96,7 @@ class Worker:
 
     def stop(self) -> None:
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @dataclass
