@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
 import sys
+import threading
 from dataclasses import replace
 
 from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
@@ -52,7 +55,6 @@ async def _prepare(kafka: KafkaSettings, wait: float) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faust import Worker
     from prometheus_client import start_http_server
 
     from newswire.processors.app import ProcessorSettings, create_app
@@ -77,7 +79,34 @@ def run(args: argparse.Namespace) -> int:
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr="127.0.0.1")
     app = create_app(settings, ready_file=args.ready_file)
-    worker = Worker(app, loglevel=logging.getLevelName(logging.getLogger().level).lower(), quiet=True,
-                    override_logging=False)
+    worker = _worker_class()(app, loglevel=logging.getLevelName(logging.getLogger().level).lower(), quiet=True,
+                             override_logging=False)
     worker.execute_from_commandline()
     return EXIT_OK
+
+
+#: Longest a clean stop may take after SIGTERM/SIGINT before the worker exits anyway.
+SHUTDOWN_DEADLINE_S = 15.0
+
+
+def _exit_after_deadline() -> None:
+    log.warning("shutdown did not finish within %.0f s (Kafka unreachable?); exiting without it",
+                SHUTDOWN_DEADLINE_S)
+    logging.shutdown()
+    os._exit(EXIT_OK)
+
+
+def _worker_class() -> type:
+    """faust's Worker with a shutdown deadline: with Kafka gone, its clean stop (flush, commit, leave the
+    group) can wait forever, and a service must still stop on SIGTERM. Offsets not committed then are
+    replayed by the next worker, which the processor's replay rules make harmless."""
+    from faust import Worker
+
+    class DeadlineWorker(Worker):  # type: ignore[misc]
+        def _schedule_shutdown(self, signal: signal.Signals) -> None:
+            timer = threading.Timer(SHUTDOWN_DEADLINE_S, _exit_after_deadline)
+            timer.daemon = True
+            timer.start()
+            super()._schedule_shutdown(signal)
+
+    return DeadlineWorker
