@@ -13,13 +13,16 @@ Only Latin-script names are recognised.
 5. a single word next to a speech verb ("Kirby said", "said Peskov") or the surname of a
    person named in full in the same text → person.
 
-:func:`analyse` is cached per text, so enrichers that share it do the work once.
+:func:`analyse` is cached per text, so enrichers that share it do the work once. Names recur
+from entry to entry (a story's people and places come back in every post), so the parts that
+depend on a phrase alone are cached per phrase too: how a capitalised run splits into phrases
+(:func:`_pieces`) and what its words say without their context (:func:`_verdict`); only the
+words around a phrase are looked at per text.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -43,9 +46,14 @@ Kind = Literal["person", "organisation", "place"]
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
 _CAP_WORD = rf"(?:[{_UPPER}][\w'’.-]*\w|(?:al|el|ad|as|ash|bin|ibn|abu)-[{_UPPER}][\w'’-]*\w)(?:['’]s?)?"
 _LINK = r"(?:van|von|der|den|de|da|di|du|del|della|dos|das|bin|ibn|abu|al|el|le|la|ter|ten|y|of|for|the)"
-#: A run of capitalised words, with lower-case particles inside; not after @ or inside a URL.
-#: (The lookahead first lets the scan skip most positions with one character-class test.)
-_PHRASE = re.compile(rf"(?=[{_UPPER}aebi])(?<![@/\w.]){_CAP_WORD}(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*")
+#: A run of capitalised words, with lower-case particles inside; not after @ or inside a URL. Its first
+#: word is ``_CAP_WORD`` spelt so that the pattern starts with a character class (the scan then skips
+#: to candidate characters in C) and the "not after" test is a look-behind past that first character.
+_PHRASE = re.compile(
+    rf"[{_UPPER}aebi](?<![@/\w.].)"
+    rf"(?:(?<=[{_UPPER}])[\w'’.-]*\w|(?:[lds](?<=al|el|ad|as)|(?:sh|in|bn|bu)(?<=ash|bin|ibn|abu))-[{_UPPER}][\w'’-]*\w)"
+    rf"(?:['’]s?)?(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*"
+)
 _WORD_IN_PHRASE = re.compile(r"\S+")
 _WORDS_AFTER = re.compile(r"[^\W\d_]+")
 _POSSESSIVE = ("'s", "’s", "'", "’")
@@ -53,11 +61,11 @@ _AUXILIARIES = frozenset("has had have also then later again previously earlier"
 _LOWER_TITLES = frozenset(t.lower() for t in TITLES) | {"spokesperson", "spokesman", "spokeswoman", "minister"}
 _JOINERS = frozenset({"of", "for", "the"})
 _SMALL_CITY = 50_000
+_CACHED_PHRASES = 16_384
 PRONOUNS = frozenset({"he", "she"})
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     """A name found in the text; ``name`` is the fullest form of it in the text."""
 
     name: str
@@ -67,65 +75,61 @@ class Mention:
     place: GeoPlace | None = None
 
 
-class _Word(NamedTuple):
-    text: str
-    start: int
-    end: int
+#: A phrase's words and the offset of each from the start of the capitalised run holding it.
+_Piece = tuple[tuple[str, ...], tuple[int, ...]]
 
 
-def _phrases(text: str) -> list[list[_Word]]:
-    """Capitalised phrases, split at possessives, at words that name nothing and at of/for
-    that do not continue an organisation's name ("Ministry of Defence" stays whole)."""
-    phrases: list[list[_Word]] = []
-    for match in _PHRASE.finditer(text):
-        offset = match.start()
-        matched = match.group(0)
-        if " " not in matched and "\t" not in matched:
-            # Most phrases are one word: the same rules as below and in _trim, without the second scan.
-            if matched.endswith(_POSSESSIVE) and len(matched) > 2:
-                matched = matched[:-2] if matched.endswith("s") else matched[:-1]
-            if matched not in NOT_NAMES and ((len(matched) >= 2 and matched[0].isupper()) or "-" in matched):
-                phrases.append([_Word(matched, offset, offset + len(matched))])
-            continue
-        pieces: list[list[_Word]] = []
-        current: list[_Word] = []
-        words = [(offset + w.start(), w.group(0)) for w in _WORD_IN_PHRASE.finditer(matched)]
-        for start, word in words:
-            possessive = word.endswith(_POSSESSIVE) and len(word) > 2
-            if possessive:
-                word = word[:-2] if word.endswith("s") else word[:-1]
-            if word in NOT_NAMES or len(word) < 2 and word[0].isupper():
-                if current:
-                    pieces.append(current)
-                current = []
-                continue
-            if word in _JOINERS and not any(w.text in ORG_WORDS for w in current):
-                if current:
-                    pieces.append(current)
-                current = []
-                continue
-            current.append(_Word(word, start, start + len(word)))
-            if possessive:
+def _strip_possessive(word: str) -> str:
+    return word[:-2] if word.endswith("s") else word[:-1]
+
+
+@lru_cache(maxsize=_CACHED_PHRASES)
+def _pieces(matched: str) -> tuple[_Piece, ...]:
+    """The phrases in one capitalised run: split at possessives, at words that name nothing and at
+    of/for that do not continue an organisation's name ("Ministry of Defence" stays whole)."""
+    if " " not in matched and "\t" not in matched:
+        if matched.endswith(_POSSESSIVE) and len(matched) > 2:
+            matched = _strip_possessive(matched)
+        if matched not in NOT_NAMES and ((len(matched) >= 2 and matched[0].isupper()) or "-" in matched):
+            return (((matched,), (0,)),)
+        return ()
+    pieces: list[list[tuple[str, int]]] = []
+    current: list[tuple[str, int]] = []
+    for found in _WORD_IN_PHRASE.finditer(matched):
+        word = found.group(0)
+        possessive = word.endswith(_POSSESSIVE) and len(word) > 2
+        if possessive:
+            word = _strip_possessive(word)
+        if word in NOT_NAMES or len(word) < 2 and word[0].isupper():
+            if current:
                 pieces.append(current)
-                current = []
-        if current:
+            current = []
+            continue
+        if word in _JOINERS and not any(text in ORG_WORDS for text, _ in current):
+            if current:
+                pieces.append(current)
+            current = []
+            continue
+        current.append((word, found.start()))
+        if possessive:
             pieces.append(current)
-        phrases += [trimmed for trimmed in map(_trim, pieces) if trimmed]
-    return phrases
+            current = []
+    if current:
+        pieces.append(current)
+    trimmed = [_trim(piece) for piece in pieces]
+    return tuple((tuple(w for w, _ in piece), tuple(s for _, s in piece)) for piece in trimmed if piece)
 
 
 def _is_name_word(word: str) -> bool:
     return word[0].isupper() or "-" in word
 
 
-def _trim(phrase: list[_Word]) -> list[_Word]:
+def _trim(phrase: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Without lower-case particles at either end ("of the" left over by a split)."""
-    if _is_name_word(phrase[0].text) and _is_name_word(phrase[-1].text):
-        return phrase
     start, end = 0, len(phrase)
-    while start < end and not _is_name_word(phrase[start].text):
+    while start < end and not _is_name_word(phrase[start][0]):
         start += 1
-    while end > start and not _is_name_word(phrase[end - 1].text):
+    while end > start and not _is_name_word(phrase[end - 1][0]):
         end -= 1
     return phrase[start:end]
 
@@ -149,68 +153,96 @@ def _followed_by_speech(text: str, position: int) -> bool:
     return False
 
 
-def _place(words: str, before: str) -> GeoPlace | None:
-    place = PLACES.get(words)
-    if place is None:
-        return None
-    if place.is_country or " " in words:
-        return place
-    if (words in GIVEN_NAMES or place.population < _SMALL_CITY) and before.lower() not in LOCATIVES:
-        return None
-    return place
+class _Verdict(NamedTuple):
+    """What a phrase's words say on their own: a kind (or None) naming words[first:last], or that
+    the words around the phrase decide (``needs_context``), with what they would decide."""
+
+    kind: Kind | None
+    first: int
+    last: int
+    needs_context: bool = False
+    place_after_locative: bool = False  # a small city or a given name: a place only after in/at/from…
+    short: bool = False  # one or two words: a person when next to a speech verb
 
 
-def _classify(text: str, phrase: list[_Word]) -> tuple[Kind, list[_Word]] | None:
-    words = [w.text for w in phrase]
+_NOTHING = _Verdict(None, 0, 0)
+
+
+@lru_cache(maxsize=_CACHED_PHRASES)
+def _verdict(words: tuple[str, ...]) -> _Verdict:
+    """Rules 1-4 of the module docstring, as far as the words alone decide them."""
+    count = len(words)
     joined = " ".join(words)
     titles = [position for position, word in enumerate(words) if word in TITLES] if not TITLES.isdisjoint(words) else []
-    if titles and titles[-1] < len(words) - 1:
-        rest = phrase[titles[-1] + 1 :]
-        name = " ".join(w.text for w in rest)
-        if name not in PLACES and ORG_WORDS.isdisjoint(w.text for w in rest):
-            return "person", rest
+    if titles and titles[-1] < count - 1:
+        rest = words[titles[-1] + 1 :]
+        if " ".join(rest) not in PLACES and ORG_WORDS.isdisjoint(rest):
+            return _Verdict("person", titles[-1] + 1, count)
     if not ORG_WORDS.isdisjoint(words) or joined in KNOWN_ORGS:
-        return ("organisation", phrase) if not titles or titles[-1] < len(words) - 1 else None
+        return _Verdict("organisation", 0, count) if not titles or titles[-1] < count - 1 else _NOTHING
     if titles or DEMONYMS.issuperset(words):
-        return None
-    before = _word_before(text, phrase[0].start)
-    if _place(joined, before) is not None:
-        return "place", phrase
-    if len(words) >= 2 and words[0] in GIVEN_NAMES:
-        return "person", phrase
-    before_lower = before.lower()
-    if before_lower in _LOWER_TITLES:
-        return "person", phrase
-    if len(words) <= 2 and (before_lower in SPEECH_VERBS or _followed_by_speech(text, phrase[-1].end)):
-        return "person", phrase
+        return _NOTHING
+    place = PLACES.get(joined)
+    if place is not None:
+        if place.is_country or count > 1 or not (joined in GIVEN_NAMES or place.population < _SMALL_CITY):
+            return _Verdict("place", 0, count)
+    if count >= 2 and words[0] in GIVEN_NAMES:
+        return _Verdict("person", 0, count)
+    return _Verdict(None, 0, count, True, place is not None, count <= 2)
+
+
+def _in_context(text: str, verdict: _Verdict, start: int, end: int) -> Kind | None:
+    """Rules 3 and 5: the word before the phrase and the words after it."""
+    before = _word_before(text, start).lower()
+    if verdict.place_after_locative and before in LOCATIVES:
+        return "place"
+    if before in _LOWER_TITLES:
+        return "person"
+    if verdict.short and (before in SPEECH_VERBS or _followed_by_speech(text, end)):
+        return "person"
     return None
 
 
 @lru_cache(maxsize=512)
 def analyse(text: str) -> tuple[Mention, ...]:
     """Every person, organisation and place named in the text, in order of appearance."""
-    found: list[tuple[Kind, list[_Word]]] = []
-    unknown: list[list[_Word]] = []
-    for phrase in _phrases(text):
-        result = _classify(text, phrase)
-        if result is None:
-            unknown.append(phrase)
-        else:
-            found.append(result)
+    found: list[tuple[Kind, tuple[str, ...], int, int]] = []  # kind, words, start, end
+    unknown: list[tuple[str, int, int]] = []  # single words that named nothing here
+    for match in _PHRASE.finditer(text):
+        offset = match.start()
+        for words, starts in _pieces(match.group(0)):
+            verdict = _verdict(words)
+            kind = verdict.kind
+            start = offset + starts[0]
+            end = offset + starts[-1] + len(words[-1])
+            if verdict.needs_context:
+                kind = _in_context(text, verdict, start, end)
+            if kind is None:
+                if len(words) == 1:
+                    unknown.append((words[0], start, end))
+            elif verdict.first or verdict.last < len(words):
+                first = verdict.first
+                found.append((kind, words[first : verdict.last], offset + starts[first], end))
+            else:
+                found.append((kind, words, start, end))
     full_names: dict[str, str] = {}
-    for kind, phrase in found:
-        if kind == "person" and len(phrase) >= 2:
-            full_names.setdefault(phrase[-1].text, " ".join(w.text for w in phrase))
-    for phrase in unknown:
-        if len(phrase) == 1 and phrase[0].text in full_names:
-            found.append(("person", phrase))
+    for kind, words, _, _ in found:
+        if kind == "person" and len(words) >= 2:
+            full_names.setdefault(words[-1], " ".join(words))
+    for word, start, end in unknown:
+        if word in full_names:
+            found.append(("person", (word,), start, end))
     mentions: list[Mention] = []
-    for kind, phrase in found:
-        words = " ".join(w.text for w in phrase)
-        if kind == "place" and len(phrase) == 1 and words in full_names:
-            kind = "person"  # "Kirby" is John Kirby here, not a town
-        name = full_names.get(words, words) if kind == "person" else words
-        place = PLACES.get(words) if kind == "place" else None
-        mentions.append(Mention(name, kind, phrase[0].start, phrase[-1].end, place))
+    for kind, words, start, end in found:
+        name = words[0] if len(words) == 1 else " ".join(words)
+        if kind == "place":
+            if len(words) == 1 and name in full_names:
+                mentions.append(Mention(full_names[name], "person", start, end))  # "Kirby" is John Kirby here
+            else:
+                mentions.append(Mention(name, kind, start, end, PLACES.get(name)))
+        elif kind == "person":
+            mentions.append(Mention(full_names.get(name, name), kind, start, end))
+        else:
+            mentions.append(Mention(name, kind, start, end))
     mentions.sort(key=lambda mention: mention.start)
     return tuple(mentions)
