@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newswire.schemas import Entry
+from newswire.schemas import Entry, Organisation, Person, Place
 
 from .names import analyse
 from .text import entry_text
@@ -23,17 +23,16 @@ def people_and_organisations(entry: Entry) -> dict[str, Any]:
     people = [name for name in people if not _covered(name, people)]  # "Putin" when "Vladimir Putin" is there
     organisations = list(dict.fromkeys(m.name for m in mentions if m.kind == "organisation"))
     return {
-        "people": [{"name": name} for name in people],
-        "organisations": [{"name": name} for name in organisations],
+        "people": [Person(name=name) for name in people],
+        "organisations": [Organisation(name=name) for name in organisations],
     }
 
 
 def places(entry: Entry) -> dict[str, Any]:
     """Places with ISO 3166-1 country code and coordinates (a country's are its capital's)."""
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, Place] = {}
     for mention in analyse(entry_text(entry)):
         if mention.kind == "place" and mention.place is not None and mention.name not in seen:
             place = mention.place
-            seen[mention.name] = {"name": mention.name, "country_code": place.country_code,
-                                  "lat": place.lat, "lon": place.lon}  # fmt: skip
+            seen[mention.name] = Place(name=mention.name, country_code=place.country_code, lat=place.lat, lon=place.lon)
     return {"places": list(seen.values())}

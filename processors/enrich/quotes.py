@@ -21,7 +21,7 @@ import re
 from bisect import bisect_left
 from typing import Any
 
-from newswire.schemas import Entry
+from newswire.schemas import Entry, Quote
 
 from .gazetteer import SPEECH_VERBS
 from .names import PRONOUNS, Mention, analyse
@@ -126,4 +126,4 @@ def find_quotes(text: str) -> list[dict[str, Any]]:
 
 def quotes(entry: Entry) -> dict[str, Any]:
     """Quotations with their speakers, from the entry's text."""
-    return {"quotes": find_quotes(entry_text(entry))}
+    return {"quotes": [Quote(text=quote["text"], speaker=quote["speaker"]) for quote in find_quotes(entry_text(entry))]}

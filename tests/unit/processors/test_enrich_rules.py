@@ -9,9 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from newswire.processors.enrich import DEFAULT_ENRICHERS, enrich
+from newswire.processors.enrich.entities import places
 from newswire.processors.enrich.language import detect_language
 from newswire.processors.enrich.quotes import find_quotes
-from newswire.schemas import Entry
+from newswire.schemas import Entry, Person
 
 
 def _entry(text: str) -> Entry:
@@ -98,3 +99,47 @@ def test_keywords_prefer_names_and_repeated_words() -> None:
     entry = enrich(_entry("Flooding in Lagos: flooding closed roads. The flooding is the worst in years."))
     assert entry.keywords[:2] == ["flooding", "Lagos"]  # flooding 3 × 1, Lagos 1 × 2
     assert "the" not in entry.keywords
+
+
+def test_custom_enricher_overriding_a_built_in_field_is_still_validated() -> None:
+    """A newsroom enricher that replaces a built-in field with a bad value is refused."""
+    with pytest.raises(ValidationError):
+        enrich(_entry("Kirby said the talks in Geneva would go on."), (*DEFAULT_ENRICHERS, lambda e: {"people": [1]}))
+
+
+def test_wrapped_built_in_enricher_is_validated() -> None:
+    """Only the built-in enrichers themselves skip validation, not a wrapper calling one."""
+
+    def spoiled_places(entry: Entry) -> dict[str, Any]:
+        return {"places": [*places(entry)["places"], {"name": "Atlantis", "lat": "deep"}]}
+
+    with pytest.raises(ValidationError):
+        enrich(_entry("The ferry arrived in Geneva late."), (spoiled_places,))
+
+
+def test_custom_enricher_dicts_become_models() -> None:
+    """A newsroom enricher may return plain dicts; the entry holds the validated models."""
+    entry = enrich(_entry("text"), (lambda entry: {"people": [{"name": "Ada Lovelace"}]},))
+    assert entry.people == [Person(name="Ada Lovelace")]
+
+
+def test_enricher_returning_an_unknown_field_is_an_error() -> None:
+    """A field the entry does not have is refused by name."""
+    with pytest.raises(ValueError, match="mood"):
+        enrich(_entry("text"), (lambda entry: {"mood": "calm"},))
+
+
+def test_built_in_output_is_what_validation_would_make() -> None:
+    """The built-in enrichers' unvalidated output survives a round trip through the schema unchanged."""
+    entry = enrich(_entry('"We will not back down," Foreign Minister Sergey Lavrov said in Geneva. #Syria @UN '
+                          "https://example.org/a Officials of the Bank of England met in Moscow."))  # fmt: skip
+    assert entry.quotes and entry.people and entry.places and entry.organisations and entry.hashtags
+    assert Entry.model_validate(entry.model_dump()) == entry
+    assert entry.model_fields_set >= {"quotes", "people", "places", "organisations", "language", "keywords"}
+
+
+def test_enrich_leaves_the_input_entry_alone() -> None:
+    """enrich() returns a new entry; the one passed in keeps its empty fields."""
+    original = _entry("Kirby said the talks in Geneva would go on.")
+    enriched = enrich(original)
+    assert enriched.people and not original.people and enriched is not original
