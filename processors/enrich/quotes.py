@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from itertools import islice
 from typing import Any
 
 from newswire.schemas import Entry, Quote
@@ -29,10 +30,10 @@ from .text import entry_text
 
 __all__ = ["quotes", "find_quotes"]
 
-#: (Each pattern starts with a one-character lookahead: the scan rejects most positions with one test.)
-_QUOTED = re.compile(r'(?=["“«„])(?:"([^"]+)"|“([^”"]+)”|«([^»]+)»|„([^“”"]+)[“”])')
+#: (Each pattern starts with a character or a class of them: the scan skips to candidates in C.)
+_QUOTED = re.compile(r'"([^"]+)"|“([^”"]+)”|«([^»]+)»|„([^“”"]+)[“”]')
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_SENTENCE_END = re.compile(r"(?=[.!?\n])(?:[.!?](?=\s)|\n)")
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 _MIN_WORDS = 3
 
 
@@ -69,24 +70,42 @@ class _Sentences:
         return start, self.marks[index][1] if index < len(self.marks) else self.length
 
 
-def _resolve(word_start: int, word: str, people: list[Mention]) -> str | None:
-    if word.lower() in PRONOUNS:
-        earlier = [m for m in people if m.end <= word_start]
-        return earlier[-1].name if earlier else None
-    return None
+class _Words:
+    """The words of a text, lower-cased once; windows of it are read many times (a few per quotation)."""
+
+    def __init__(self, text: str) -> None:
+        lowered = text.lower()
+        #: Offsets in the lower-cased text are those of the text unless a letter's lower case is longer.
+        self.same_offsets = len(lowered) == len(text)
+        self.source = lowered if self.same_offsets else text
+
+    def lowered(self, start: int, end: int) -> list[str]:
+        words = _WORD.findall(self.source, start, end)
+        return words if self.same_offsets else [word.lower() for word in words]
+
+    def starts(self, start: int, end: int, count: int) -> list[int]:
+        """Where the first ``count`` words of text[start:end] start."""
+        return [match.start() for match in islice(_WORD.finditer(self.source, start, end), count)]
 
 
-def _speaker_in(text: str, start: int, end: int, people: list[Mention], *, after_quote: bool) -> str | None:
+def _person_before(position: int, people: list[Mention]) -> str | None:
+    """The last person named before a pronoun at ``position``: the one it stands for."""
+    earlier = [m for m in people if m.end <= position]
+    return earlier[-1].name if earlier else None
+
+
+def _speaker_in(words: _Words, start: int, end: int, people: list[Mention], *, after_quote: bool) -> str | None:
     """The speaker named around a speech verb in text[start:end], or None."""
-    words = [(m.start(), m.group(0)) for m in _WORD.finditer(text, start, end)]
-    verbs = [position for position, word in words if word.lower() in SPEECH_VERBS]
-    if not verbs:
+    lowered = words.lowered(start, end)
+    if SPEECH_VERBS.isdisjoint(lowered):  # most windows: decided without a word-by-word look
         return None
-    verb = verbs[0] if after_quote else verbs[-1]
-    before = [m for m in people if start <= m.start and m.end <= verb]
-    pronouns = [(p, w) for p, w in words if p < verb and w.lower() in PRONOUNS]
-    candidates: list[tuple[int, str | None]] = [(m.start, m.name) for m in before]
-    candidates += [(p, _resolve(p, w, people)) for p, w in pronouns]
+    indices = range(len(lowered)) if after_quote else range(len(lowered) - 1, -1, -1)
+    verb_index = next(index for index in indices if lowered[index] in SPEECH_VERBS)
+    pronoun_indices = [] if PRONOUNS.isdisjoint(lowered) else [i for i in range(verb_index) if lowered[i] in PRONOUNS]
+    starts = words.starts(start, end, verb_index + 1)
+    verb = starts[verb_index]
+    candidates: list[tuple[int, str | None]] = [(m.start, m.name) for m in people if start <= m.start and m.end <= verb]
+    candidates += [(starts[i], _person_before(starts[i], people)) for i in pronoun_indices]
     candidates = [c for c in candidates if c[1]]
     if candidates:
         chosen = min(candidates) if after_quote else max(candidates)
@@ -105,20 +124,21 @@ def find_quotes(text: str) -> list[dict[str, Any]]:
         return []
     people = [m for m in analyse(text) if m.kind == "person"]
     sentences = _Sentences(_mask_quotes(text, [(m.start() + 1, m.end() - 1) for m in quoted_spans]))
+    words = _Words(text)
     found: list[dict[str, Any]] = []
     previous: tuple[int, str | None] | None = None  # sentence start of the last quotation, its speaker
     for match in matches:
         quoted = next(group for group in match.groups() if group is not None)
         sentence_start, sentence_end = sentences.bounds(match.start())
-        speaker = _speaker_in(text, match.end(), sentence_end, people, after_quote=True)
+        speaker = _speaker_in(words, match.end(), sentence_end, people, after_quote=True)
         if speaker is None:
-            speaker = _speaker_in(text, sentence_start, match.start(), people, after_quote=False)
+            speaker = _speaker_in(words, sentence_start, match.start(), people, after_quote=False)
         if speaker is None and sentence_start > 0:
             previous_start, _ = sentences.bounds(max(sentence_start - 2, 0))
             if previous is not None and previous[0] >= previous_start and previous[1]:
                 speaker = previous[1]
             else:
-                speaker = _speaker_in(text, previous_start, sentence_start, people, after_quote=False)
+                speaker = _speaker_in(words, previous_start, sentence_start, people, after_quote=False)
         previous = (sentence_start, speaker)
         found.append({"text": quoted.strip().rstrip(",").strip(), "speaker": speaker})
     return found
