@@ -27,7 +27,7 @@ def _entry(text: str) -> Entry:
         ('"We will not back down," said Peskov.', "Peskov"),
         ('Senator Bernie Sanders said: "This bill is a giveaway to the industry."', "Bernie Sanders"),
         ('John Kirby spoke first. "We will not back down," he said.', "John Kirby"),
-        ('In İzmir John Kirby spoke first. "We will not back down," he said.', "John Kirby"),  # lower() longer
+        ('In İzmir, John Kirby spoke first. "We will not back down," he said.', "John Kirby"),  # lower() longer
         ('Russia has pledged support, the statement declared, calling it "a war on terrorism at last."', None),
     ],
 )
