@@ -29,6 +29,7 @@ from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
 from newswire.schemas import topics
 from newswire.settings import KafkaSettings
 
+from .fanout import FanoutWriter
 from .metrics import GatewayMetrics
 from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
@@ -119,12 +120,15 @@ def ws_close_frame(code: int, reason: str) -> bytes:
 class _WsOut:
     """Output side of a websocket client: raw frames to the transport, or aiohttp when compressed."""
 
-    __slots__ = ("ws", "transport", "compressed", "queue", "queued_bytes", "task", "closing", "input_done")
+    __slots__ = ("ws", "transport", "compressed", "fd", "queue", "queued_bytes", "task", "closing", "input_done")
 
     def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport) -> None:
         self.ws = ws
         self.transport = transport
         self.compressed = bool(ws.compress)
+        sock = transport.get_extra_info("socket")
+        #: The socket's descriptor for the fan-out's direct writes (-1: compressed, written through aiohttp).
+        self.fd = sock.fileno() if sock is not None and not self.compressed else -1
         self.queue: asyncio.Queue[bytes] | None = asyncio.Queue() if self.compressed else None
         self.queued_bytes = 0
         self.task: asyncio.Task[None] | None = (asyncio.get_running_loop().create_task(self._drain())
@@ -148,6 +152,12 @@ class _WsOut:
         if self.queue is not None:
             return self.queued_bytes + self.transport.get_write_buffer_size()
         return self.transport.get_write_buffer_size()
+
+    def direct_fd(self) -> int:
+        """The descriptor to write entries to directly (nothing unsent before them), else -1."""
+        if self.closing or self.transport.is_closing():
+            return -1
+        return self.fd
 
     async def _drain(self) -> None:
         assert self.queue is not None
@@ -189,6 +199,9 @@ class _SseOut:
     """Output side of an SSE client: ``id:`` is the seq (story channels) or a ``story=seq,…`` cursor."""
 
     __slots__ = ("transport", "story_channel", "cursor", "closed")
+
+    def direct_fd(self) -> int:
+        return -1  # each SSE message carries an id per client: written through write_chunk
 
     def __init__(self, transport: asyncio.Transport, channel: str, cursor: dict[str, int]) -> None:
         self.transport = transport
@@ -246,6 +259,7 @@ class GatewayServer:
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._writer = FanoutWriter(self.settings.write_threads)
         self._last_flush = 0.0
         self._conn_tokens = self.settings.max_new_connections_per_s
         self._conn_refill = time.monotonic()
@@ -304,6 +318,7 @@ class GatewayServer:
             await self._runner.cleanup()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
+        self._writer.close()
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         """Return once history is loaded and Kafka answers (what /readyz reports)."""
@@ -494,13 +509,24 @@ class GatewayServer:
         deliveries = 0
         for _, subscribers, payloads, records in plan.batches:
             chunk = ws_frames(payloads)
+            direct: list[_WsOut] = []
+            fds: list[int] = []
             for session in subscribers:
                 out = session.io
                 # what is still unsent from earlier windows decides; one window's burst may pass the limit
-                if out.buffered() > limit:
+                backlog = out.buffered()
+                if backlog > limit:
                     slow.append(session)
+                    continue
+                fd = out.direct_fd() if backlog == 0 else -1
+                if fd >= 0:
+                    direct.append(out)
+                    fds.append(fd)
                 else:
                     out.write_chunk(chunk, payloads)
+            for index, written in self._writer.write(chunk, fds):
+                # the transport buffers what the socket did not take (or reports the broken socket)
+                direct[index].transport.write(chunk[written:])
             deliveries += len(subscribers) * len(payloads)
             now_ms = time.time() * 1000
             for rec in records:
