@@ -7,9 +7,11 @@ or more that are not function words, in lower case. At most :data:`MAX_KEYWORDS`
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from newswire.schemas import Entry
+from newswire.schemas.model import MAX_TEXT
 
 from .gazetteer import STOPWORDS
 from .language import _FUNCTION_WORDS
@@ -20,24 +22,39 @@ __all__ = ["keywords", "MAX_KEYWORDS"]
 
 MAX_KEYWORDS = 8
 _WORDS = re.compile(r"(?<![#@/\w])[^\W\d_][\w-]{3,}")
-_IGNORED = STOPWORDS | frozenset(" ".join(_FUNCTION_WORDS.values()).split()) | frozenset(
-    "also after about would could there their which while where being have been were they them this that with"
-    " from into over under more most some such only other than then when will what your just like".split()
+_IGNORED = (
+    STOPWORDS
+    | frozenset(" ".join(_FUNCTION_WORDS.values()).split())
+    | frozenset(
+        "also after about would could there their which while where being have been were they them this that with"
+        " from into over under more most some such only other than then when will what your just like".split()
+    )
 )
+
+
+def _content_words(text: str) -> Counter[str]:
+    """Each word of four letters or more, lower-cased, with how often it occurs (first seen first)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):  # lower-case the text once rather than word by word
+        return Counter(_WORDS.findall(lowered))
+    words = (word.lower() for word in _WORDS.findall(text))
+    return Counter(word for word in words if len(word) <= MAX_TEXT)  # "İ" lower-cases to two characters
 
 
 def keywords(entry: Entry) -> dict[str, Any]:
     """Up to eight keywords, most frequent first (ties in order of appearance)."""
     text = entry_text(entry)
-    scores: dict[str, float] = {}
+    scores: dict[str, int] = {}
     name_words: set[str] = set()
     for mention in analyse(text):
-        scores[mention.name] = scores.get(mention.name, 0.0) + 2.0
+        scores[mention.name] = scores.get(mention.name, 0) + 2
         name_words.update(mention.name.lower().split())
-    for word in _WORDS.findall(text):
-        lowered = word.lower()
-        if lowered in _IGNORED or lowered in name_words or "http" in lowered:
-            continue
-        scores[lowered] = scores.get(lowered, 0.0) + 1.0
-    ranked = sorted(scores.items(), key=lambda item: -item[1])  # stable: ties keep first appearance
-    return {"keywords": [word for word, _ in ranked[:MAX_KEYWORDS]]}
+    counts = _content_words(text)
+    unwanted = {*_IGNORED.intersection(counts), *name_words.intersection(counts)}
+    if "http" in text.lower():
+        unwanted.update(word for word in counts if "http" in word)
+    for word in unwanted:
+        del counts[word]
+    scores.update(counts)  # names always hold a capital letter: no word of the lower-cased text is one
+    ranked = sorted(scores, key=scores.__getitem__, reverse=True)  # stable: ties keep first appearance
+    return {"keywords": ranked[:MAX_KEYWORDS]}

@@ -9,6 +9,7 @@ the package and is loaded on first use.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +30,7 @@ _WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
 for _code, _words in _FUNCTION_WORDS.items():
     for _word in _words.split():
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _code)
+_FUNCTION_WORD_SET = frozenset(_WORD_LANGUAGES)
 _WORDS = re.compile(r"[^\W\d_]+")
 _NOT_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")
 _SAMPLE = 600
@@ -53,10 +55,11 @@ def detect_language(text: str) -> str | None:
     if not words:
         return None
     if sample.isascii() or not _NOT_LATIN_LETTER.search(sample):
+        occurrences = Counter(words)
         counts: dict[str, int] = {}
-        for word in words:
-            for code in _WORD_LANGUAGES.get(word, ()):
-                counts[code] = counts.get(code, 0) + 1
+        for word in _FUNCTION_WORD_SET.intersection(occurrences):  # the order does not matter: a tie is no winner
+            for code in _WORD_LANGUAGES[word]:
+                counts[code] = counts.get(code, 0) + occurrences[word]
         ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
         if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
             return ranked[0][0]

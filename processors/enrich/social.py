@@ -7,8 +7,9 @@ from typing import Any
 
 from newswire.schemas import Entry
 
-_HASHTAG = re.compile(r"(?<![\w&/#])#(\w[\w-]*\w|\w)", re.UNICODE)
-_MENTION = re.compile(r"(?<![\w@/.])@(\w[\w.]*\w|\w)", re.UNICODE)
+#: (The marker comes first, the "not after" test as a look-behind past it: the scan skips to markers in C.)
+_HASHTAG = re.compile(r"#(?<![\w&/#]#)(\w[\w-]*\w|\w)")
+_MENTION = re.compile(r"@(?<![\w@/.]@)(\w[\w.]*\w|\w)")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 

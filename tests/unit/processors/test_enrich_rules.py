@@ -144,3 +144,10 @@ def test_enrich_leaves_the_input_entry_alone() -> None:
     original = _entry("Kirby said the talks in Geneva would go on.")
     enriched = enrich(original)
     assert enriched.people and not original.people and enriched is not original
+
+
+def test_hashtags_and_mentions_start_a_word() -> None:
+    """A # or @ inside a word, an entity, a path or an address, or followed by digits only, marks nothing."""
+    entry = enrich(_entry("#Syria and ##double, &#39; path/#frag, mail x@y.z, @RT.com and #2016 then #Geneva-talks."))
+    assert entry.hashtags == ["Syria", "Geneva-talks"]
+    assert entry.mentions == ["RT.com"]
