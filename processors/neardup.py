@@ -8,14 +8,17 @@ How it works:
 1. :func:`canonical_text` lower-cases the text, removes URLs (two different posts sharing
    one link must not look alike because of it), leading ``Update:``-style labels,
    punctuation and extra whitespace.
-2. :func:`signature_bytes` is a MinHash (datasketch, 64 permutations, crc32 of each word
-   bigram; unigrams for one-word texts): 256 bytes (:func:`signature` gives it as hex).
+2. :func:`signature_bytes` is a MinHash (datasketch, 64 permutations) of the word bigrams
+   (unigrams for one-word texts): each word is hashed once (crc32, remembered for frequent
+   words) and a bigram's hash combines its two words' hashes, so no bigram string is built;
+   datasketch's murmur3 pre-mix spreads the combined values before its permutations.
+   256 bytes (:func:`signature` gives it as hex).
 3. :func:`most_similar` compares a new signature with the remembered ones of the story.
    **Threshold: estimated Jaccard similarity of word bigrams >= 0.7**
    (:data:`THRESHOLD`). On the labelled pairs in ``tests/data/neardup/pairs.jsonl``
-   (``python bench/quality.py``) true duplicates score 0.84-1.0 and the pairs that must
+   (``python bench/quality.py``) true duplicates score 0.86-1.0 and the pairs that must
    stay apart (posts sharing a link, follow-ups in the same format, the same fact
-   rewritten) score at most 0.52. With 64 permutations the standard error of the
+   rewritten) score at most 0.50. With 64 permutations the standard error of the
    estimate is about 0.06. A text rewritten by another newsroom is not a duplicate.
 
 Where signatures live: the worker keeps, per story, the packed signatures of its last
@@ -41,25 +44,21 @@ from datasketch import MinHash
 
 __all__ = [
     "THRESHOLD", "NUM_PERM", "MAX_REMEMBERED", "canonical_text", "signature", "signature_bytes", "most_similar",
-    "similarity", "check",
+    "similarity", "check", "SignatureSet",
 ]
 
 #: Estimated Jaccard similarity of word bigrams at or above which two entries are duplicates.
 THRESHOLD = 0.7
-#: MinHash permutations: 64 keeps a signature at ~35 µs and the estimate's error at ~0.06.
+#: MinHash permutations: 64 keeps a signature at ~45 µs and the estimate's error at ~0.06.
 NUM_PERM = 64
 #: Signatures remembered per story; the oldest are forgotten first.
 MAX_REMEMBERED = 300
 
 _SEED = 7
-_SCHEME_NAME = f"minhash-{NUM_PERM}-crc32-bigram-s{_SEED}"
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)
+_SCHEME_NAME = f"minhash-{NUM_PERM}-crc32-pairhash-s{_SEED}"
+#: The permutations come from datasketch (its "affine32" scheme, which :func:`minhash_values` applies).
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32")
 _PERMUTATIONS = _TEMPLATE.permutations
-_SCHEME = _TEMPLATE.scheme
-#: One sketch reused for every signature (reset before each): building a MinHash parses its permutations
-#: each time. Not thread-safe; the worker is single-threaded.
-_SKETCH = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=_SCHEME, hashfunc=zlib.crc32)
-_EMPTY_VALUES = _SKETCH.hashvalues.copy()
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+/\S*", re.IGNORECASE)
 _LEADING_LABEL = re.compile(
@@ -88,10 +87,44 @@ def canonical_text(text: str) -> str:
     return " ".join(_canonical_words(text))
 
 
-def _shingles(words: list[str]) -> list[bytes]:
-    if len(words) < 2:
-        return [w.encode() for w in words]
-    return [f"{a} {b}".encode() for a, b in zip(words, words[1:], strict=False)]
+#: crc32 of words seen before: news vocabulary repeats, and a lookup costs a fraction of a hash.
+_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES_MAX = 200_000
+#: Multiplier (FNV prime) that makes a bigram's hash depend on the order of its words.
+_PAIR_MULTIPLIER = np.uint32(0x01000193)
+_PERMUTATION_A, _PERMUTATION_B = (np.asarray(values, dtype=np.uint32) for values in _PERMUTATIONS)
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    known = _WORD_HASHES
+    if len(known) > _WORD_HASHES_MAX:
+        known.clear()
+    hashes = list(map(known.get, words))
+    if None in hashes:
+        for position, word in enumerate(words):
+            if hashes[position] is None:
+                hashes[position] = known[word] = zlib.crc32(word.encode())
+    return np.array(hashes, dtype=np.uint32)
+
+
+def shingle_hashes(words: list[str]) -> np.ndarray:
+    """32-bit hashes of the word bigrams (of the single word for a one-word text)."""
+    hashes = _word_hashes(words)
+    if len(hashes) < 2:
+        return hashes
+    return hashes[:-1] * _PAIR_MULTIPLIER + hashes[1:]  # uint32 arithmetic wraps, as a hash should
+
+
+def minhash_values(hashes: np.ndarray) -> np.ndarray:
+    """datasketch's ``MinHash.update_batch`` for the affine32 scheme on an empty sketch (murmur3 pre-mix, then
+    the affine permutations, then the minimum per permutation), as array arithmetic on precomputed hashes:
+    the library's per-value Python call was most of a signature's cost. A test checks both agree."""
+    mixed = hashes ^ (hashes >> 16)
+    mixed *= np.uint32(0x85EBCA6B)
+    mixed ^= mixed >> 13
+    mixed *= np.uint32(0xC2B2AE35)
+    mixed ^= mixed >> 16
+    return (mixed[:, None] * _PERMUTATION_A + _PERMUTATION_B).min(axis=0)  # type: ignore[no-any-return]
 
 
 def signature_bytes(text: str) -> bytes:
@@ -99,12 +132,10 @@ def signature_bytes(text: str) -> bytes:
 
     Raises :class:`ValueError` when the text has no words (only links or punctuation).
     """
-    shingles = _shingles(_canonical_words(text))
-    if not shingles:
+    shingles = shingle_hashes(_canonical_words(text))
+    if not len(shingles):
         raise ValueError("the text has no words to compare")
-    _SKETCH.hashvalues = _EMPTY_VALUES.copy()
-    _SKETCH.update_batch(shingles)
-    return _SKETCH.hashvalues.astype(">u4").tobytes()
+    return minhash_values(shingles).astype(">u4").tobytes()
 
 
 def signature(text: str) -> str:
@@ -125,6 +156,70 @@ def most_similar(remembered: Mapping[str, bytes], packed: bytes, *, exclude: str
     scores = (matrix == np.frombuffer(packed, dtype=">u4")).mean(axis=1)
     best = int(np.argmax(scores))
     return ids[best] if scores[best] >= THRESHOLD else None
+
+
+class SignatureSet:
+    """The signatures of one story's last ``capacity`` live entries, kept as rows of one array.
+
+    Comparing a new signature with all of them is then one array comparison, instead of packing
+    up to :data:`MAX_REMEMBERED` signatures into a matrix for every entry. Adding an id already
+    present replaces its signature (an edit); the oldest id is forgotten first.
+    """
+
+    def __init__(self, capacity: int = MAX_REMEMBERED) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self._rows = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
+        self._live = np.zeros(capacity, dtype=bool)
+        self._row_of: dict[str, int] = {}  # insertion order = age, oldest first
+        self._ids: list[str | None] = [None] * capacity
+        self._free = list(range(capacity - 1, -1, -1))
+
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._row_of
+
+    def ids(self) -> list[str]:
+        """Remembered ids, oldest first."""
+        return list(self._row_of)
+
+    def add(self, entry_id: str, packed: bytes) -> None:
+        """Remember (or replace) the signature of ``entry_id``, forgetting the oldest beyond capacity."""
+        self.discard(entry_id)
+        if not self._free:
+            self.discard(next(iter(self._row_of)))
+        row = self._free.pop()
+        self._rows[row] = np.frombuffer(packed, dtype=">u4")
+        self._live[row] = True
+        self._ids[row] = entry_id
+        self._row_of[entry_id] = row
+
+    def discard(self, entry_id: str) -> None:
+        """Forget ``entry_id`` (nothing if it is not remembered)."""
+        row = self._row_of.pop(entry_id, None)
+        if row is not None:
+            self._live[row] = False
+            self._ids[row] = None
+            self._free.append(row)
+
+    def clear(self) -> None:
+        for entry_id in list(self._row_of):
+            self.discard(entry_id)
+
+    def most_similar(self, packed: bytes, *, exclude: str | None = None) -> str | None:
+        """Like :func:`most_similar` over this set's signatures."""
+        if not self._row_of or (len(self._row_of) == 1 and exclude in self._row_of):
+            return None
+        matches = (self._rows == np.frombuffer(packed, dtype=">u4")).sum(axis=1)
+        matches[~self._live] = -1
+        excluded = self._row_of.get(exclude) if exclude is not None else None
+        if excluded is not None:
+            matches[excluded] = -1
+        best = int(np.argmax(matches))
+        return self._ids[best] if matches[best] >= THRESHOLD * NUM_PERM else None
 
 
 def _values(signature_hex: str) -> np.ndarray:

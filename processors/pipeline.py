@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,8 +54,8 @@ class PartitionState:
 
     entries: dict[str, EntryState] = field(default_factory=dict)
     stories: dict[str, StoryState] = field(default_factory=dict)
-    #: per story, entry id -> near-duplicate signature, oldest first, at most neardup.MAX_REMEMBERED
-    near: dict[str, OrderedDict[str, bytes]] = field(default_factory=dict)
+    #: per story, the near-duplicate signatures of its last neardup.MAX_REMEMBERED live entries
+    near: dict[str, neardup.SignatureSet] = field(default_factory=dict)
     #: offset on newswire.entries up to which this state has read back (see the worker)
     read_to: int = 0
     #: (offset, id, version) of the newest record known to be on newswire.entries (read back or emitted):
@@ -92,8 +91,10 @@ class PartitionState:
             return
         deleted = data["op"] == "delete"
         self.entries[ekey] = {"fp": data["fingerprint"], "v": version, "deleted": deleted}
-        remembered = self.near.setdefault(story, OrderedDict())
-        remembered.pop(entry_id, None)
+        remembered = self.near.get(story)
+        if remembered is None:
+            remembered = self.near[story] = neardup.SignatureSet()
+        remembered.discard(entry_id)
         if deleted:
             return
         if signature == "compute":
@@ -102,9 +103,7 @@ class PartitionState:
             except ValueError:
                 signature = None
         if signature is not None:
-            remembered[entry_id] = signature
-            while len(remembered) > neardup.MAX_REMEMBERED:
-                remembered.popitem(last=False)
+            remembered.add(entry_id, signature)
 
 
 def new_epoch() -> str:
@@ -197,8 +196,8 @@ class Processor:
                 signature = None
             remembered = state.near.get(raw.story)
             kept_id = None
-            if remembered and signature is not None:
-                kept_id = neardup.most_similar(remembered, signature, exclude=clean.id)
+            if remembered is not None and signature is not None:
+                kept_id = remembered.most_similar(signature, exclude=clean.id)
             if kept_id is not None:
                 if previous is None:  # remembered (in memory), so replays are dropped without comparing again
                     state.entries[ekey] = {"fp": fp, "v": 0, "deleted": False, "dup_of": kept_id}
