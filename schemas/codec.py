@@ -87,9 +87,16 @@ def loads(data: bytes | str) -> Any:
         raise SchemaError(f"malformed JSON: {exc}") from None
     if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
         raise SchemaError(f"JSON nested deeper than {MAX_DEPTH} levels")
-    if isinstance(obj, dict | list):
+    if isinstance(obj, dict | list) and not _is_compact_form(obj, data):
         _check_duplicate_keys(data if isinstance(data, str) else bytes(data).decode("utf-8"))
     return obj
+
+
+def _is_compact_form(obj: Any, data: bytes | str) -> bool:
+    """Whether ``data`` is exactly orjson's own serialisation of ``obj``, as every record newswire writes is.
+    Then it has no duplicate key (a dropped duplicate would make the serialisation shorter), and the slower
+    second parse is not needed; anything else (spaces, escapes, other writers) takes that parse."""
+    return orjson.dumps(obj) == (data.encode() if isinstance(data, str) else bytes(data))
 
 
 def validate(model: type[M], obj: Any) -> M:

@@ -23,6 +23,7 @@ def test_a_good_event_round_trips():
     (b'{"a": 1', "malformed JSON"),
     (b'{"a": 1, "a": 2}', "duplicate key 'a'"),
     (b'{"entry": {"body_text": "x", "body_text": "y"}}', "duplicate key 'body_text'"),
+    (b'{"a":1,"a":1}', "duplicate key 'a'"),  # compact, as orjson writes, with the same value twice
     (b"[" * (MAX_DEPTH + 5) + b"]" * (MAX_DEPTH + 5), "nested deeper"),
 ])
 def test_bad_bytes_give_one_error_type_with_the_reason(data, reason):
