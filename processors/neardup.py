@@ -174,7 +174,8 @@ class SignatureSet:
         self._live = np.zeros(capacity, dtype=bool)
         self._row_of: dict[str, int] = {}  # insertion order = age, oldest first
         self._ids: list[str | None] = [None] * capacity
-        self._free = list(range(capacity - 1, -1, -1))
+        self._free = list(range(capacity - 1, -1, -1))  # lowest row first, so live rows stay packed low
+        self._in_use = 0  # rows [0, _in_use) have been used: comparisons need not look further
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -192,6 +193,7 @@ class SignatureSet:
         if not self._free:
             self.discard(next(iter(self._row_of)))
         row = self._free.pop()
+        self._in_use = max(self._in_use, row + 1)
         self._rows[row] = np.frombuffer(packed, dtype=">u4")
         self._live[row] = True
         self._ids[row] = entry_id
@@ -213,8 +215,9 @@ class SignatureSet:
         """Like :func:`most_similar` over this set's signatures."""
         if not self._row_of or (len(self._row_of) == 1 and exclude in self._row_of):
             return None
-        matches = (self._rows == np.frombuffer(packed, dtype=">u4")).sum(axis=1)
-        matches[~self._live] = -1
+        used = self._in_use
+        matches = (self._rows[:used] == np.frombuffer(packed, dtype=">u4")).sum(axis=1)
+        matches[~self._live[:used]] = -1
         excluded = self._row_of.get(exclude) if exclude is not None else None
         if excluded is not None:
             matches[excluded] = -1

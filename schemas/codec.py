@@ -58,6 +58,12 @@ def _depth(obj: Any, limit: int) -> int:
     return deepest
 
 
+def _may_be_deeper_than(data: bytes | str | bytearray | memoryview, limit: int) -> bool:
+    """False when the text has too few brackets to nest past ``limit`` (most records): no walk needed."""
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    return raw.count(b"[") + raw.count(b"{") > limit
+
+
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
@@ -85,7 +91,7 @@ def loads(data: bytes | str) -> Any:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise SchemaError(f"malformed JSON: {exc}") from None
-    if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+    if _may_be_deeper_than(data, MAX_DEPTH) and _depth(obj, MAX_DEPTH) > MAX_DEPTH:
         raise SchemaError(f"JSON nested deeper than {MAX_DEPTH} levels")
     if isinstance(obj, dict | list) and not _is_compact_form(obj, data):
         _check_duplicate_keys(data if isinstance(data, str) else bytes(data).decode("utf-8"))
