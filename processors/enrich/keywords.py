@@ -6,7 +6,6 @@ or more that are not function words, in lower case. At most :data:`MAX_KEYWORDS`
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
@@ -16,12 +15,12 @@ from newswire.schemas.model import MAX_TEXT
 from .gazetteer import STOPWORDS
 from .language import _FUNCTION_WORDS
 from .names import analyse
-from .text import entry_text
+from .text import WordPattern, entry_text
 
 __all__ = ["keywords", "MAX_KEYWORDS"]
 
 MAX_KEYWORDS = 8
-_WORDS = re.compile(r"(?<![#@/\w])[^\W\d_][\w-]{3,}")
+_WORDS = WordPattern(r"(?<![#@/\w])[^\W\d_][\w-]{3,}")
 _IGNORED = (
     STOPWORDS
     | frozenset(" ".join(_FUNCTION_WORDS.values()).split())
@@ -36,8 +35,8 @@ def _content_words(text: str) -> Counter[str]:
     """Each word of four letters or more, lower-cased, with how often it occurs (first seen first)."""
     lowered = text.lower()
     if len(lowered) == len(text):  # lower-case the text once rather than word by word
-        return Counter(_WORDS.findall(lowered))
-    words = (word.lower() for word in _WORDS.findall(text))
+        return Counter(_WORDS.on(lowered).findall(lowered))
+    words = (word.lower() for word in _WORDS.unicode.findall(text))
     return Counter(word for word in words if len(word) <= MAX_TEXT)  # "İ" lower-cases to two characters
 
 
@@ -53,8 +52,7 @@ def keywords(entry: Entry) -> dict[str, Any]:
     unwanted = {*_IGNORED.intersection(counts), *name_words.intersection(counts)}
     if "http" in text.lower():
         unwanted.update(word for word in counts if "http" in word)
-    for word in unwanted:
-        del counts[word]
-    scores.update(counts)  # names always hold a capital letter: no word of the lower-cased text is one
+    # (names always hold a capital letter: no word of the lower-cased text is one)
+    scores.update((word, count) for word, count in counts.items() if word not in unwanted)
     ranked = sorted(scores, key=scores.__getitem__, reverse=True)  # stable: ties keep first appearance
     return {"keywords": ranked[:MAX_KEYWORDS]}

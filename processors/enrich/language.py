@@ -15,6 +15,8 @@ from typing import Any
 
 from newswire.schemas import Entry
 
+from .text import WordPattern
+
 __all__ = ["language", "detect_language", "load_model"]
 
 _FUNCTION_WORDS = {
@@ -31,7 +33,7 @@ for _code, _words in _FUNCTION_WORDS.items():
     for _word in _words.split():
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _code)
 _FUNCTION_WORD_SET = frozenset(_WORD_LANGUAGES)
-_WORDS = re.compile(r"[^\W\d_]+")
+_WORDS = WordPattern(r"[^\W\d_]+")
 _NOT_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")
 _SAMPLE = 600
 
@@ -51,7 +53,8 @@ def load_model() -> None:
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when there are no letters."""
     sample = text[:_SAMPLE]
-    words = _WORDS.findall(sample.lower())
+    lowered = sample.lower()
+    words = _WORDS.on(lowered).findall(lowered)
     if not words:
         return None
     if sample.isascii() or not _NOT_LATIN_LETTER.search(sample):

@@ -16,8 +16,9 @@ Only Latin-script names are recognised.
 :func:`analyse` is cached per text, so enrichers that share it do the work once. Names recur
 from entry to entry (a story's people and places come back in every post), so the parts that
 depend on a phrase alone are cached per phrase too: how a capitalised run splits into phrases
-(:func:`_pieces`) and what its words say without their context (:func:`_verdict`); only the
-words around a phrase are looked at per text.
+(:func:`_pieces`) and what its words say without their context (:func:`_verdict`), both read
+through one look-up per run (:func:`_readings`); only the words around a phrase are looked at
+per text.
 """
 
 from __future__ import annotations
@@ -191,6 +192,31 @@ def _verdict(words: tuple[str, ...]) -> _Verdict:
     return _Verdict(None, 0, count, True, place is not None, count <= 2)
 
 
+class _Reading(NamedTuple):
+    """One phrase of a capitalised run, read as far as its words allow (offsets from the run's start)."""
+
+    verdict: _Verdict
+    name: str  # the words that name it, joined
+    words: int  # how many
+    last_word: str
+    start: int  # of the phrase
+    named_start: int  # of the words that name it (after a title)
+    end: int
+
+
+@lru_cache(maxsize=_CACHED_PHRASES)
+def _readings(matched: str) -> tuple[_Reading, ...]:
+    """Each phrase of a capitalised run with its verdict: one cache look-up per run in :func:`analyse`."""
+    readings = []
+    for words, starts in _pieces(matched):
+        verdict = _verdict(words)
+        named = words[verdict.first : verdict.last] if verdict.kind is not None else words
+        end = starts[-1] + len(words[-1])
+        named_start = starts[verdict.first]
+        readings.append(_Reading(verdict, " ".join(named), len(named), named[-1], starts[0], named_start, end))
+    return tuple(readings)
+
+
 def _in_context(text: str, verdict: _Verdict, start: int, end: int) -> Kind | None:
     """Rules 3 and 5: the word before the phrase and the words after it."""
     before = _word_before(text, start).lower()
@@ -206,37 +232,28 @@ def _in_context(text: str, verdict: _Verdict, start: int, end: int) -> Kind | No
 @lru_cache(maxsize=512)
 def analyse(text: str) -> tuple[Mention, ...]:
     """Every person, organisation and place named in the text, in order of appearance."""
-    found: list[tuple[Kind, tuple[str, ...], int, int]] = []  # kind, words, start, end
+    found: list[tuple[Kind, _Reading, int]] = []  # kind, reading, offset of its run
     unknown: list[tuple[str, int, int]] = []  # single words that named nothing here
     for match in _PHRASE.finditer(text):
         offset = match.start()
-        for words, starts in _pieces(match.group(0)):
-            verdict = _verdict(words)
+        for reading in _readings(match.group(0)):
+            verdict = reading.verdict
             kind = verdict.kind
-            start = offset + starts[0]
-            end = offset + starts[-1] + len(words[-1])
             if verdict.needs_context:
-                kind = _in_context(text, verdict, start, end)
-            if kind is None:
-                if len(words) == 1:
-                    unknown.append((words[0], start, end))
-            elif verdict.first or verdict.last < len(words):
-                first = verdict.first
-                found.append((kind, words[first : verdict.last], offset + starts[first], end))
-            else:
-                found.append((kind, words, start, end))
+                kind = _in_context(text, verdict, offset + reading.start, offset + reading.end)
+            if kind is not None:
+                found.append((kind, reading, offset))
+            elif reading.words == 1:
+                unknown.append((reading.name, offset + reading.start, offset + reading.end))
     full_names: dict[str, str] = {}
-    for kind, words, _, _ in found:
-        if kind == "person" and len(words) >= 2:
-            full_names.setdefault(words[-1], " ".join(words))
-    for word, start, end in unknown:
-        if word in full_names:
-            found.append(("person", (word,), start, end))
+    for kind, reading, _ in found:
+        if kind == "person" and reading.words >= 2:
+            full_names.setdefault(reading.last_word, reading.name)
     mentions: list[Mention] = []
-    for kind, words, start, end in found:
-        name = words[0] if len(words) == 1 else " ".join(words)
+    for kind, reading, offset in found:
+        name, start, end = reading.name, offset + reading.named_start, offset + reading.end
         if kind == "place":
-            if len(words) == 1 and name in full_names:
+            if reading.words == 1 and name in full_names:
                 mentions.append(Mention(full_names[name], "person", start, end))  # "Kirby" is John Kirby here
             else:
                 mentions.append(Mention(name, kind, start, end, PLACES.get(name)))
@@ -244,5 +261,6 @@ def analyse(text: str) -> tuple[Mention, ...]:
             mentions.append(Mention(full_names.get(name, name), kind, start, end))
         else:
             mentions.append(Mention(name, kind, start, end))
+    mentions += [Mention(full_names[word], "person", start, end) for word, start, end in unknown if word in full_names]
     mentions.sort(key=lambda mention: mention.start)
     return tuple(mentions)

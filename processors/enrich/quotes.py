@@ -26,13 +26,13 @@ from newswire.schemas import Entry, Quote
 
 from .gazetteer import SPEECH_VERBS
 from .names import PRONOUNS, Mention, analyse
-from .text import entry_text
+from .text import WordPattern, entry_text
 
 __all__ = ["quotes", "find_quotes"]
 
 #: (Each pattern starts with a character or a class of them: the scan skips to candidates in C.)
 _QUOTED = re.compile(r'"([^"]+)"|“([^”"]+)”|«([^»]+)»|„([^“”"]+)[“”]')
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_WORD = WordPattern(r"[^\W\d_][\w'’-]*")
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 _MIN_WORDS = 3
 
@@ -78,14 +78,15 @@ class _Words:
         #: Offsets in the lower-cased text are those of the text unless a letter's lower case is longer.
         self.same_offsets = len(lowered) == len(text)
         self.source = lowered if self.same_offsets else text
+        self.pattern = _WORD.on(self.source)
 
     def lowered(self, start: int, end: int) -> list[str]:
-        words = _WORD.findall(self.source, start, end)
+        words = self.pattern.findall(self.source, start, end)
         return words if self.same_offsets else [word.lower() for word in words]
 
     def starts(self, start: int, end: int, count: int) -> list[int]:
         """Where the first ``count`` words of text[start:end] start."""
-        return [match.start() for match in islice(_WORD.finditer(self.source, start, end), count)]
+        return [match.start() for match in islice(self.pattern.finditer(self.source, start, end), count)]
 
 
 def _person_before(position: int, people: list[Mention]) -> str | None:
@@ -119,7 +120,8 @@ def _speaker_in(words: _Words, start: int, end: int, people: list[Mention], *, a
 def find_quotes(text: str) -> list[dict[str, Any]]:
     """Each quotation in the text with its speaker (or None), in order."""
     quoted_spans = list(_QUOTED.finditer(text))
-    matches = [m for m in quoted_spans if len(_WORD.findall(m.group(0))) >= _MIN_WORDS]
+    words_in = _WORD.on(text).findall
+    matches = [m for m in quoted_spans if len(words_in(m.group(0))) >= _MIN_WORDS]
     if not matches:
         return []
     people = [m for m in analyse(text) if m.kind == "person"]
