@@ -15,8 +15,6 @@ from typing import Any
 
 from newswire.schemas import Entry
 
-from .text import WordPattern
-
 __all__ = ["language", "detect_language", "load_model"]
 
 _FUNCTION_WORDS = {
@@ -33,9 +31,11 @@ for _code, _words in _FUNCTION_WORDS.items():
     for _word in _words.split():
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _code)
 _FUNCTION_WORD_SET = frozenset(_WORD_LANGUAGES)
-_WORDS = WordPattern(r"[^\W\d_]+")
+_WORDS = re.compile(r"[^\W\d_]+")
 _NOT_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")
 _SAMPLE = 600
+#: Every ASCII character but a-z to a space: on ASCII text, splitting after it finds the words ``_WORDS`` finds.
+_ASCII_NOT_LOWER = str.maketrans({chr(code): " " for code in range(128) if not "a" <= chr(code) <= "z"})
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +54,7 @@ def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when there are no letters."""
     sample = text[:_SAMPLE]
     lowered = sample.lower()
-    words = _WORDS.on(lowered).findall(lowered)
+    words = lowered.translate(_ASCII_NOT_LOWER).split() if lowered.isascii() else _WORDS.findall(lowered)
     if not words:
         return None
     if sample.isascii() or not _NOT_LATIN_LETTER.search(sample):

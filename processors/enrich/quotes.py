@@ -49,25 +49,29 @@ def _mask_quotes(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 class _Sentences:
-    """Sentence boundaries of a masked text, found once (a text with several quotations asks many times)."""
+    """Sentence boundaries of a masked text, found once (a text with several quotations asks many times).
+
+    Each end mark is one character: a full stop (or ! ?) followed by whitespace, or a line break."""
 
     def __init__(self, masked: str) -> None:
-        self.length = len(masked)
-        self.marks = [(m.start(), m.end(), m.group(0) == "\n") for m in _SENTENCE_END.finditer(masked)]
-        self.starts = [start for start, _, _ in self.marks]
+        self.masked = masked
+        self.marks = [match.start() for match in _SENTENCE_END.finditer(masked)]
 
     def bounds(self, position: int) -> tuple[int, int]:
         """Start and end of the sentence holding ``position``.
 
         Same as scanning text[:position] for the last end mark (a full stop counts only when the
         whitespace after it is before ``position``) and text[position:] for the next one."""
-        index = bisect_left(self.starts, position)
+        marks = self.marks
+        index = bisect_left(marks, position)
         start = 0
-        for _, end, newline in reversed(self.marks[:index]):
-            if end < position or (newline and end <= position):
-                start = end
-                break
-        return start, self.marks[index][1] if index < len(self.marks) else self.length
+        if index:
+            last = marks[index - 1]
+            if last + 1 < position or self.masked[last] == "\n":
+                start = last + 1
+            elif index > 1:  # a full stop right before ``position``: the mark before it ends the last sentence
+                start = marks[index - 2] + 1
+        return start, marks[index] + 1 if index < len(marks) else len(self.masked)
 
 
 class _Words:
@@ -98,10 +102,13 @@ def _person_before(position: int, people: list[Mention]) -> str | None:
 def _speaker_in(words: _Words, start: int, end: int, people: list[Mention], *, after_quote: bool) -> str | None:
     """The speaker named around a speech verb in text[start:end], or None."""
     lowered = words.lowered(start, end)
-    if SPEECH_VERBS.isdisjoint(lowered):  # most windows: decided without a word-by-word look
+    if SPEECH_VERBS.isdisjoint(lowered):  # decided without a word-by-word look
         return None
-    indices = range(len(lowered)) if after_quote else range(len(lowered) - 1, -1, -1)
-    verb_index = next(index for index in indices if lowered[index] in SPEECH_VERBS)
+    verbs = SPEECH_VERBS.intersection(lowered)
+    if after_quote:
+        verb_index = min(lowered.index(verb) for verb in verbs)
+    else:
+        verb_index = len(lowered) - 1 - min(lowered[::-1].index(verb) for verb in verbs)
     pronoun_indices = [] if PRONOUNS.isdisjoint(lowered) else [i for i in range(verb_index) if lowered[i] in PRONOUNS]
     starts = words.starts(start, end, verb_index + 1)
     verb = starts[verb_index]
