@@ -54,6 +54,10 @@ class ProcessorSettings:
     commit_interval_ms: int = field(default_factory=lambda: env_int("NEWSWIRE_COMMIT_INTERVAL_MS", 500, minimum=10))
     #: How long the producer waits to fill a batch: a few ms costs little latency and saves requests under load.
     producer_linger_ms: int = field(default_factory=lambda: env_int("NEWSWIRE_PRODUCER_LINGER_MS", 5, minimum=0))
+    #: Bytes per producer batch (per partition): entries are ~1-3 KB, so the 16 KiB default made a request
+    #: (and a future to resolve) for every few entries.
+    producer_max_batch_bytes: int = field(
+        default_factory=lambda: env_int("NEWSWIRE_PRODUCER_MAX_BATCH_BYTES", 262_144, minimum=1024))
     #: How long a dead worker's partitions wait before the group hands them to another member.
     session_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
     #: Also write each entry's IPTC ninjs view to newswire.entries.ninjs, for newsroom systems.
@@ -198,6 +202,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         web_enabled=False,
         producer_acks=-1,
         producer_linger_ms=settings.producer_linger_ms,
+        producer_max_batch_size=settings.producer_max_batch_bytes,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_ms / 1000,
         stream_wait_empty=False,
