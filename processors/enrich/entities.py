@@ -12,15 +12,12 @@ from .text import entry_text
 __all__ = ["people_and_organisations", "places"]
 
 
-def _covered(name: str, longer: list[str]) -> bool:
-    return any(name != other and name in other.split() for other in longer)
-
-
 def people_and_organisations(entry: Entry) -> dict[str, Any]:
     """People (fullest name in the text, once each) and organisations, in order of appearance."""
     mentions = analyse(entry_text(entry))
     people = list(dict.fromkeys(m.name for m in mentions if m.kind == "person"))
-    people = [name for name in people if not _covered(name, people)]  # "Putin" when "Vladimir Putin" is there
+    in_full_names = {word for name in people if " " in name for word in name.split()}
+    people = [name for name in people if name not in in_full_names]  # "Putin" when "Vladimir Putin" is there
     organisations = list(dict.fromkeys(m.name for m in mentions if m.kind == "organisation"))
     return {
         "people": [Person(name=name) for name in people],

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 from .gazetteer import (
@@ -63,6 +64,7 @@ _LOWER_TITLES = frozenset(t.lower() for t in TITLES) | {"spokesperson", "spokesm
 _JOINERS = frozenset({"of", "for", "the"})
 _SMALL_CITY = 50_000
 _CACHED_PHRASES = 16_384
+_START = attrgetter("start")
 PRONOUNS = frozenset({"he", "she"})
 
 
@@ -140,8 +142,20 @@ def _word_before(text: str, position: int) -> str:
     window = text[max(0, position - 30) : position]
     if "\n" in window:
         window = window.rsplit("\n", 1)[1]
-    words = window.split()
+    words = window.rsplit(None, 1)
     return words[-1].strip(",;:-–—'\"“”(") if words else ""
+
+
+def _alternation(words: frozenset[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+#: On lower-cased text: up to three auxiliaries, then a speech verb, as the first words within 40 characters
+#: (a word is a run of letters); what :func:`_followed_by_speech` checks word by word.
+_SPEECH_AFTER = re.compile(
+    rf"[\W\d_]*(?:(?:{_alternation(_AUXILIARIES)})(?![^\W\d_])[\W\d_]*){{0,3}}"
+    rf"(?:{_alternation(SPEECH_VERBS)})(?![^\W\d_])"
+)
 
 
 def _followed_by_speech(text: str, position: int) -> bool:
@@ -217,15 +231,23 @@ def _readings(matched: str) -> tuple[_Reading, ...]:
     return tuple(readings)
 
 
-def _in_context(text: str, verdict: _Verdict, start: int, end: int) -> Kind | None:
-    """Rules 3 and 5: the word before the phrase and the words after it."""
-    before = _word_before(text, start).lower()
+def _in_context(text: str, lowered: str | None, verdict: _Verdict, start: int, end: int) -> Kind | None:
+    """Rules 3 and 5: the word before the phrase and the words after it (``lowered``: the text in lower
+    case when its offsets are the text's)."""
+    if lowered is None:
+        before = _word_before(text, start).lower()
+    else:
+        before = _word_before(lowered, start)
     if verdict.place_after_locative and before in LOCATIVES:
         return "place"
     if before in _LOWER_TITLES:
         return "person"
-    if verdict.short and (before in SPEECH_VERBS or _followed_by_speech(text, end)):
-        return "person"
+    if verdict.short:
+        if before in SPEECH_VERBS:
+            return "person"
+        if lowered is None:
+            return "person" if _followed_by_speech(text, end) else None
+        return "person" if _SPEECH_AFTER.match(lowered, end, end + 40) else None
     return None
 
 
@@ -234,13 +256,16 @@ def analyse(text: str) -> tuple[Mention, ...]:
     """Every person, organisation and place named in the text, in order of appearance."""
     found: list[tuple[Kind, _Reading, int]] = []  # kind, reading, offset of its run
     unknown: list[tuple[str, int, int]] = []  # single words that named nothing here
+    lowered: str | None = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer
+        lowered = None
     for match in _PHRASE.finditer(text):
         offset = match.start()
         for reading in _readings(match.group(0)):
             verdict = reading.verdict
             kind = verdict.kind
             if verdict.needs_context:
-                kind = _in_context(text, verdict, offset + reading.start, offset + reading.end)
+                kind = _in_context(text, lowered, verdict, offset + reading.start, offset + reading.end)
             if kind is not None:
                 found.append((kind, reading, offset))
             elif reading.words == 1:
@@ -261,6 +286,8 @@ def analyse(text: str) -> tuple[Mention, ...]:
             mentions.append(Mention(full_names.get(name, name), kind, start, end))
         else:
             mentions.append(Mention(name, kind, start, end))
-    mentions += [Mention(full_names[word], "person", start, end) for word, start, end in unknown if word in full_names]
-    mentions.sort(key=lambda mention: mention.start)
+    surnames = [Mention(full_names[word], "person", start, end) for word, start, end in unknown if word in full_names]
+    if surnames:  # the rest are in order of appearance already
+        mentions += surnames
+        mentions.sort(key=_START)
     return tuple(mentions)

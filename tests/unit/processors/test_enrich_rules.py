@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from newswire.processors.enrich import DEFAULT_ENRICHERS, enrich
 from newswire.processors.enrich.entities import places
 from newswire.processors.enrich.language import detect_language
+from newswire.processors.enrich.names import _SPEECH_AFTER, _followed_by_speech
 from newswire.processors.enrich.quotes import find_quotes
 from newswire.schemas import Entry, Person
 
@@ -151,3 +153,14 @@ def test_hashtags_and_mentions_start_a_word() -> None:
     entry = enrich(_entry("#Syria and ##double, &#39; path/#frag, mail x@y.z, @RT.com and #2016 then #Geneva-talks."))
     assert entry.hashtags == ["Syria", "Geneva-talks"]
     assert entry.mentions == ["RT.com"]
+
+
+def test_speech_after_pattern_agrees_with_the_word_rule() -> None:
+    """The one-pattern check for "auxiliaries, then a speech verb" answers as the word-by-word rule does."""
+    rng = random.Random(4)
+    pieces = ["has", "had", "also", "said", "Said", "SAID", "told", "warned", "then", "earlier", "x", "2", "-", "é"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " ", ", ", "3", "'"]) for _ in range(8))
+        for position in range(4):
+            expected = _followed_by_speech(text, position)
+            assert bool(_SPEECH_AFTER.match(text.lower(), position, position + 40)) == expected, (text, position)
