@@ -30,6 +30,7 @@ from newswire.schemas import topics
 from newswire.settings import KafkaSettings
 
 from .fanout import FanoutWriter
+from .gc_policy import FullCollections
 from .metrics import GatewayMetrics
 from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
@@ -260,6 +261,8 @@ class GatewayServer:
         self._tasks: list[asyncio.Task[None]] = []
         self._flush_handle: asyncio.TimerHandle | None = None
         self._writer = FanoutWriter(self.settings.write_threads)
+        self._collections = (FullCollections(self.settings.gc_full_interval_s, self.settings.gc_full_after_closed)
+                             if self.settings.gc_full_interval_s > 0 else None)
         self._last_flush = 0.0
         self._conn_tokens = self.settings.max_new_connections_per_s
         self._conn_refill = time.monotonic()
@@ -299,6 +302,8 @@ class GatewayServer:
         if server is not None and getattr(server, "sockets", None):
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         loop = asyncio.get_running_loop()
+        if self._collections is not None:
+            self._collections.start(time.monotonic())
         self._tasks = [loop.create_task(self._consume()), loop.create_task(self._housekeeping())]
         log.info("gateway listening on http://%s:%d (ws /ws, sse /sse)", self.settings.host, self.port)
 
@@ -319,6 +324,8 @@ class GatewayServer:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
         self._writer.close()
+        if self._collections is not None:
+            self._collections.stop()
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         """Return once history is loaded and Kafka answers (what /readyz reports)."""
@@ -380,6 +387,8 @@ class GatewayServer:
                 self._kick()
             if not self.loaded and all(self.hub_offsets.get(tp.partition, -1) + 1 >= loaded_at[tp] for tp in tps):
                 self.loaded = True
+                if self._collections is not None:
+                    self._collections.freeze_startup()
                 log.info("history loaded: %d stories", len(self.hub.stories))
             self._adapt_fetch_wait(consumer, tps)
             if time.monotonic() - checked > KAFKA_PROBE_INTERVAL_S:
@@ -637,6 +646,8 @@ class GatewayServer:
             self.metrics.disconnects.labels(reason).inc()
             self.hub.close_session(session)
             self._websockets.discard(ws)
+            if self._collections is not None:
+                self._collections.connection_closed()
             if out.task is not None:
                 out.task.cancel()
         return ws
@@ -729,6 +740,8 @@ class GatewayServer:
             ticks += 1
             for session in self.hub.housekeeping():
                 self._close(session)
+            if self._collections is not None:
+                self._collections.tick(time.monotonic())
             if ticks % 15 == 0:  # SSE comments keep proxies from closing a quiet stream
                 for session in list(self.hub.sessions):
                     out = session.io

@@ -52,7 +52,12 @@ class GatewaySettings:
     coalesce_ms: float = field(default_factory=lambda: env_float(P + "COALESCE_MS", 5.0))
     #: Threads writing one fan-out in parallel (the event loop's included): a socket write is a system call
     #: that releases the GIL, and those calls are most of a fan-out's cost.
-    write_threads: int = field(default_factory=lambda: env_int(P + "WRITE_THREADS", 2, minimum=1))
+    write_threads: int = field(default_factory=lambda: env_int(P + "WRITE_THREADS", 1, minimum=1))
+    #: Full garbage collections at most this often (see gc_policy.py); 0: Python's automatic ones.
+    gc_full_interval_s: float = field(default_factory=lambda: env_float(P + "GC_FULL_INTERVAL_S", 300))
+    #: ... or sooner, once this many connections closed since the last one.
+    gc_full_after_closed: int = field(
+        default_factory=lambda: env_int(P + "GC_FULL_AFTER_CLOSED", 5000, minimum=1))
     #: A client whose unsent output passes this many bytes is closed with code 4008.
     max_buffer_bytes: int = field(
         default_factory=lambda: env_int(P + "MAX_BUFFER_BYTES", 1 << 20, minimum=1024))
@@ -80,6 +85,8 @@ class GatewaySettings:
     def __post_init__(self) -> None:
         if self.coalesce_ms < 0 or self.coalesce_ms > 1000:
             raise SettingsError(f"{P}COALESCE_MS={self.coalesce_ms}: must be between 0 and 1000")
+        if self.gc_full_interval_s < 0:
+            raise SettingsError(f"{P}GC_FULL_INTERVAL_S={self.gc_full_interval_s}: must be 0 (off) or more")
         if self.jwt_key and len(self.jwt_key.encode()) < 32:
             raise SettingsError(f"{P}JWT_KEY: an HMAC key needs at least 32 bytes")
 

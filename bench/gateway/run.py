@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -129,48 +131,100 @@ async def publish(bootstrap: str, story: str, rate: float, seconds: float) -> No
         await producer.stop()
 
 
+def sockets_held(pid: int) -> int:
+    """Open sockets of a process: its client connections plus a few of its own (listener, Kafka)."""
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:
+        return 0
+    count = 0
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            count += os.readlink(fd).startswith("socket:")
+    return count
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def stop(proc: subprocess.Popen | None, timeout: float, extra: list[int] = ()) -> list[int]:  # type: ignore[type-arg]
+    """SIGTERM ``proc`` and wait; past ``timeout`` SIGKILL it and ``extra`` (its worker processes) by PID.
+
+    Returns the PIDs still running afterwards (none, unless something refused even SIGKILL).
+    """
+    if proc is None:
+        return []
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in extra) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in extra:
+        if alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    time.sleep(0.1)
+    return [pid for pid in [proc.pid, *extra] if alive(pid)]
+
+
 def run_scenario(sc: Scenario, client: Path, bootstrap: str, warmup: float, duration: float) -> dict:
+    """Run one scenario and stop everything it started, in order (publisher, clients, server), by PID."""
     port = free_port()
     story = f"bench-{port}"
     env = {**os.environ, "NEWSWIRE_GATEWAY_MAX_NEW_CONNECTIONS_PER_S": "20000",
            "NEWSWIRE_GATEWAY_MAX_CONNECTIONS": "30000", "NEWSWIRE_GATEWAY_IDLE_TIMEOUT_S": "600"}
-    if sc.server == "bare":
-        server = subprocess.Popen([sys.executable, str(HERE / "bare_server.py"), str(port), str(sc.rate)],
-                                  env=env, stdin=subprocess.DEVNULL)
-        wait_port(port)
-        publisher = None
-        channel = "story:bare"
-    else:
-        server = subprocess.Popen([sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "gateway",
-                                   "--port", str(port), "--bootstrap", bootstrap, "--workers", str(sc.workers)],
-                                  env=env, stdin=subprocess.DEVNULL)
-        wait_http(f"http://127.0.0.1:{port}/readyz")
-        channel = f"story:{story}"
-        publisher = None
-    time.sleep(0.5)
-    pids = children(server.pid) if sc.workers > 1 else [server.pid]
-    rss_before = rss_bytes(pids)
-    per_proc = sc.clients // sc.client_procs
-    subscribe = json.dumps({"type": "subscribe", "channel": channel})
-    loads = [subprocess.Popen([str(client), "127.0.0.1", str(port), "/ws", str(per_proc), str(warmup), str(duration),
-                               subscribe, "1000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(sc.client_procs)]
-    for load in loads:
-        assert load.stderr is not None
-        load.stderr.readline()  # "connected N"
-    rss_after = rss_bytes(pids)
-    if sc.server == "newswire":
-        publisher = subprocess.Popen([sys.executable, str(Path(__file__)), "--publish", bootstrap, story,
-                                      str(sc.rate), str(warmup + duration + 2)], stdin=subprocess.DEVNULL)
-    results = [json.loads(load.communicate(timeout=warmup + duration + 120)[0]) for load in loads]
-    if publisher is not None:
-        publisher.terminate()
-        publisher.wait(10)
-    server.terminate()
+    server = publisher = None
+    loads: list[subprocess.Popen] = []  # type: ignore[type-arg]
+    workers: list[int] = []
     try:
-        server.wait(15)
-    except subprocess.TimeoutExpired:
-        server.kill()
+        if sc.server == "bare":
+            server = subprocess.Popen([sys.executable, str(HERE / "bare_server.py"), str(port), str(sc.rate)],
+                                      env=env, stdin=subprocess.DEVNULL)
+            wait_port(port)
+            channel = "story:bare"
+        else:
+            server = subprocess.Popen([sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "gateway",
+                                       "--port", str(port), "--bootstrap", bootstrap, "--workers", str(sc.workers)],
+                                      env=env, stdin=subprocess.DEVNULL)
+            wait_http(f"http://127.0.0.1:{port}/readyz")
+            channel = f"story:{story}"
+        time.sleep(0.5)
+        workers = children(server.pid) if sc.workers > 1 else []
+        pids = workers or [server.pid]
+        sockets_before = {pid: sockets_held(pid) for pid in pids}
+        rss_before = rss_bytes(pids)
+        per_proc = sc.clients // sc.client_procs
+        subscribe = json.dumps({"type": "subscribe", "channel": channel})
+        loads = [subprocess.Popen([str(client), "127.0.0.1", str(port), "/ws", str(per_proc), str(warmup),
+                                   str(duration), subscribe, "1000"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(sc.client_procs)]
+        for load in loads:
+            assert load.stderr is not None
+            load.stderr.readline()  # "connected N"
+        rss_after = rss_bytes(pids)
+        split = [sockets_held(pid) - sockets_before[pid] for pid in pids]
+        if sc.server == "newswire":
+            publisher = subprocess.Popen([sys.executable, str(Path(__file__)), "--publish", bootstrap, story,
+                                          str(sc.rate), str(warmup + duration + 2)], stdin=subprocess.DEVNULL)
+        results = [json.loads(load.communicate(timeout=warmup + duration + 120)[0]) for load in loads]
+    finally:
+        left = stop(publisher, 10)
+        for load in loads:
+            left += stop(load, 5)
+        left += stop(server, 15, workers)
+    if left:
+        raise RuntimeError(f"{sc.name}: processes still running after the scenario: {left}")
     held = sum(r["connections"] for r in results)
     return {
         "name": sc.name, "connections": held, "refused": sum(r["refused"] for r in results),
@@ -179,6 +233,7 @@ def run_scenario(sc: Scenario, client: Path, bootstrap: str, warmup: float, dura
         "p50_ms": max(r["p50_ms"] for r in results), "p99_ms": max(r["p99_ms"] for r in results),
         "rss_per_conn_kib": (rss_after - rss_before) / max(1, held) / 1024,
         "client_cpu_s": sum(r["client_cpu_s"] for r in results),
+        "connections_per_worker": split,
     }
 
 
@@ -198,7 +253,7 @@ def main() -> int:
 
     chosen = [s for s in scenarios(args.quick) if not args.only or any(w in s.name for w in args.only)]
     broker = EmbeddedBroker()
-    broker.spawn()
+    broker_pid = broker.spawn().pid
     try:
         asyncio.run(wait_for_metadata(broker.bootstrap, 30))
         asyncio.run(ensure_topics(broker.bootstrap, ["newswire.entries"], partitions=1))
@@ -211,9 +266,13 @@ def main() -> int:
                 print(f"{row['name']:<46} conns {row['connections']:>6}"
                       f"  deliveries/s {row['deliveries_per_s']:>9,.0f} (offered {row['offered_per_s']:>9,.0f})"
                       f"  p50 {row['p50_ms']:>7.1f} ms  p99 {row['p99_ms']:>7.1f} ms"
-                      f"  RSS/conn {row['rss_per_conn_kib']:>5.1f} KiB", flush=True)
+                      f"  RSS/conn {row['rss_per_conn_kib']:>5.1f} KiB  client CPU {row['client_cpu_s']:.1f} s"
+                      + (f"  per worker {row['connections_per_worker']}" if len(row["connections_per_worker"]) > 1
+                         else ""), flush=True)
     finally:
         broker.stop()
+    if alive(broker_pid):
+        raise RuntimeError(f"embedded broker still running: pid {broker_pid}")
     by_name = {r["name"]: r for r in rows}
     for bare_name, ours in (("bare 5k x 60/s (saturation)", "newswire 5k x 60/s (saturation, coalesced)"),
                             ("bare 2k x 40/s", "newswire 2k x 40/s")):

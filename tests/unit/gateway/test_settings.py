@@ -13,8 +13,11 @@ def test_environment_sets_typed_values(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSWIRE_GATEWAY_COMPRESSION", "yes")
     monkeypatch.setenv("NEWSWIRE_GATEWAY_ALLOWED_ORIGINS", "https://a.example, https://b.example")
     monkeypatch.setenv("NEWSWIRE_GATEWAY_COALESCE_MS", "2.5")
+    monkeypatch.setenv("NEWSWIRE_GATEWAY_WRITE_THREADS", "2")
+    monkeypatch.setenv("NEWSWIRE_GATEWAY_GC_FULL_INTERVAL_S", "0")
     settings = GatewaySettings()
     assert settings.port == 9999 and settings.compression is True and settings.coalesce_ms == 2.5
+    assert settings.write_threads == 2 and settings.gc_full_interval_s == 0
     assert settings.allowed_origins == ("https://a.example", "https://b.example")
 
 
@@ -33,6 +36,9 @@ def test_flags_override_and_none_keeps_the_environment(monkeypatch: pytest.Monke
     ("NEWSWIRE_GATEWAY_BEHIND_RECORDS", "0", "at least 1"),
     ("NEWSWIRE_GATEWAY_CATCH_UP_FETCH_WAIT_MS", "soon", "expected an integer"),
     ("NEWSWIRE_GATEWAY_JWT_KEY", "short", "at least 32 bytes"),
+    ("NEWSWIRE_GATEWAY_WRITE_THREADS", "0", "at least 1"),
+    ("NEWSWIRE_GATEWAY_GC_FULL_INTERVAL_S", "-5", "0 \\(off\\) or more"),
+    ("NEWSWIRE_GATEWAY_GC_FULL_AFTER_CLOSED", "0", "at least 1"),
 ])
 def test_unusable_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
                                            message: str) -> None:
