@@ -59,21 +59,22 @@ def enrich(entry: Entry, enrichers: Sequence[Enricher] = DEFAULT_ENRICHERS) -> E
     :class:`ValueError`) instead of reaching the wire.
     """
     current = entry.model_copy()
-    filled: set[str] = set()
+    state, filled = current.__dict__, current.__pydantic_fields_set__
     unchecked: dict[str, Any] = {}
+    changed = False
     for enricher in enrichers:
         fields = enricher(current)
         if not fields:
             continue
-        current.__dict__.update(fields)
+        changed = True
+        state.update(fields)
         filled.update(fields)
-        if id(enricher) in _BUILT_IN:
+        if id(enricher) not in _BUILT_IN:
+            unchecked.update(fields)
+        elif unchecked:
             for name in fields:
                 unchecked.pop(name, None)
-        else:
-            unchecked.update(fields)
-    if not filled:
+    if not changed:
         return entry
-    current.__dict__.update({name: _field_adapter(name).validate_python(value) for name, value in unchecked.items()})
-    current.__pydantic_fields_set__.update(filled)
+    state.update({name: _field_adapter(name).validate_python(value) for name, value in unchecked.items()})
     return current

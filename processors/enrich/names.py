@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from operator import attrgetter
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 from .gazetteer import (
     DEMONYMS,
@@ -254,8 +254,11 @@ def _in_context(text: str, lowered: str | None, verdict: _Verdict, start: int, e
 @lru_cache(maxsize=512)
 def analyse(text: str) -> tuple[Mention, ...]:
     """Every person, organisation and place named in the text, in order of appearance."""
-    found: list[tuple[Kind, _Reading, int]] = []  # kind, reading, offset of its run
-    unknown: list[tuple[str, int, int]] = []  # single words that named nothing here
+    mentions: list[Mention | None] = []
+    #: One-word people and places wait for the full names in the text ("Kirby" is John Kirby here, not a town).
+    one_word: list[tuple[int, Kind, str, int, int]] = []  # index in mentions, kind, name, start, end
+    unknown: list[tuple[str, int, int]] = []  # one-word phrases that named nothing here
+    full_names: dict[str, str] = {}  # surname: the first full name with it
     lowered: str | None = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer
         lowered = None
@@ -266,28 +269,27 @@ def analyse(text: str) -> tuple[Mention, ...]:
             kind = verdict.kind
             if verdict.needs_context:
                 kind = _in_context(text, lowered, verdict, offset + reading.start, offset + reading.end)
-            if kind is not None:
-                found.append((kind, reading, offset))
-            elif reading.words == 1:
-                unknown.append((reading.name, offset + reading.start, offset + reading.end))
-    full_names: dict[str, str] = {}
-    for kind, reading, _ in found:
-        if kind == "person" and reading.words >= 2:
-            full_names.setdefault(reading.last_word, reading.name)
-    mentions: list[Mention] = []
-    for kind, reading, offset in found:
-        name, start, end = reading.name, offset + reading.named_start, offset + reading.end
-        if kind == "place":
-            if reading.words == 1 and name in full_names:
-                mentions.append(Mention(full_names[name], "person", start, end))  # "Kirby" is John Kirby here
+            if kind is None:
+                if reading.words == 1:
+                    unknown.append((reading.name, offset + reading.start, offset + reading.end))
+                continue
+            name, start, end = reading.name, offset + reading.named_start, offset + reading.end
+            if reading.words == 1 and kind != "organisation":
+                one_word.append((len(mentions), kind, name, start, end))
+                mentions.append(None)
+            elif kind == "person":
+                full_names.setdefault(reading.last_word, name)
+                mentions.append(Mention(name, kind, start, end))
             else:
-                mentions.append(Mention(name, kind, start, end, PLACES.get(name)))
-        elif kind == "person":
-            mentions.append(Mention(full_names.get(name, name), kind, start, end))
+                mentions.append(Mention(name, kind, start, end, PLACES.get(name) if kind == "place" else None))
+    for index, kind, name, start, end in one_word:
+        if name in full_names:
+            mentions[index] = Mention(full_names[name], "person", start, end)
         else:
-            mentions.append(Mention(name, kind, start, end))
+            mentions[index] = Mention(name, kind, start, end, PLACES.get(name) if kind == "place" else None)
+    found = cast(list[Mention], mentions)
     surnames = [Mention(full_names[word], "person", start, end) for word, start, end in unknown if word in full_names]
     if surnames:  # the rest are in order of appearance already
-        mentions += surnames
-        mentions.sort(key=_START)
-    return tuple(mentions)
+        found += surnames
+        found.sort(key=_START)
+    return tuple(found)

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from newswire.processors.enrich import DEFAULT_ENRICHERS, enrich
-from newswire.processors.enrich.entities import places
+from newswire.processors.enrich.entities import people_and_organisations, places
 from newswire.processors.enrich.language import detect_language
 from newswire.processors.enrich.names import _SPEECH_AFTER, _followed_by_speech
 from newswire.processors.enrich.quotes import find_quotes
@@ -164,3 +164,15 @@ def test_speech_after_pattern_agrees_with_the_word_rule() -> None:
         for position in range(4):
             expected = _followed_by_speech(text, position)
             assert bool(_SPEECH_AFTER.match(text.lower(), position, position + 40)) == expected, (text, position)
+
+
+def test_fields_set_before_enrichment_are_filled_again() -> None:
+    """An entry built with the fields already set (people=[]) still gets the enricher's values."""
+    entry = _entry("Kirby said the talks in Geneva would go on.").model_copy(update={"people": [], "organisations": []})
+    assert [person.name for person in enrich(entry, (people_and_organisations,)).people] == ["Kirby"]
+
+
+def test_no_enricher_output_returns_the_same_entry() -> None:
+    """When no enricher fills anything, enrich() hands back the entry it was given."""
+    entry = _entry("text")
+    assert enrich(entry, (lambda e: {},)) is entry
