@@ -128,8 +128,10 @@ class _WsOut:
         self.transport = transport
         self.compressed = bool(ws.compress)
         sock = transport.get_extra_info("socket")
-        #: The socket's descriptor for the fan-out's direct writes (-1: compressed, written through aiohttp).
-        self.fd = sock.fileno() if sock is not None and not self.compressed else -1
+        plain = sock is not None and transport.get_extra_info("sslcontext") is None
+        #: The socket's descriptor for the fan-out's direct writes (-1: compressed or TLS, written by aiohttp
+        #: or the transport, which transform the bytes).
+        self.fd = sock.fileno() if plain and not self.compressed else -1
         self.queue: asyncio.Queue[bytes] | None = asyncio.Queue() if self.compressed else None
         self.queued_bytes = 0
         self.task: asyncio.Task[None] | None = (asyncio.get_running_loop().create_task(self._drain())
