@@ -1,6 +1,6 @@
 """Cost of normalise + full enrichment per entry (single process), on two sets of texts.
 
-    python bench/enrich_speed.py [--rounds N] [--entries N]
+    python bench/enrich_speed.py [--rounds N] [--entries N] [--against GIT_REVISION]
 
 1. The seed live blog: µs per entry for normalise, enrich and both, and the entries per
    second one worker could sustain on this alone.
@@ -11,6 +11,10 @@
    validating a newsroom's fields). The name analysis is also timed with its per-phrase
    caches emptied before every text: the cost of a text whose names were never seen before.
 
+3. With ``--against REV``: enrich() of this tree and of ``processors/enrich`` as it was at git
+   revision REV (extracted to a temporary package), on the same bench texts in alternating
+   rounds, and the speed-up.
+
 Each round uses fresh text (a round number appended) so the per-text analysis cache does not
 flatter the figures; the per-phrase caches stay warm, as they do in a running worker. Times
 are this process's CPU time (``time.process_time``), so other work on a shared machine does
@@ -20,7 +24,12 @@ not inflate them, and each bench-text figure is the best round's mean.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import io
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,6 +42,7 @@ from newswire.producers.markdown import parse_markdown
 from newswire.schemas import Entry, RawEntry
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))  # bench/processors.py: the worker benchmark's texts (raw_entries)
 SEED = BENCH.parent / "tests" / "data" / "seed-liveblog.md"
 PUBLISHED = datetime(2016, 3, 15, tzinfo=UTC)  # for bench texts without a time
 
@@ -96,9 +106,7 @@ def _cold_analysis(rounds: list[list[Entry]]) -> float:
     for entries in rounds:
         spent = 0.0
         for entry in entries:
-            names._pieces.cache_clear()
-            names._verdict.cache_clear()
-            names._readings.cache_clear()
+            names.forget_phrases()
             text = entry_text(entry)
             started = time.process_time()
             names.analyse(text)
@@ -108,8 +116,7 @@ def _cold_analysis(rounds: list[list[Entry]]) -> float:
 
 
 def bench_text_figures(rounds: int, count: int) -> None:
-    sys.path.insert(0, str(BENCH))
-    from processors import raw_entries  # bench/processors.py: the worker benchmark's texts
+    from processors import raw_entries
 
     raw = [item for _, item, _ in raw_entries(count, seed=3)]
     for item in raw:  # warm up imports, lazy models and the per-phrase caches
@@ -133,6 +140,45 @@ def bench_text_figures(rounds: int, count: int) -> None:
     print(f"  enrich() itself:           {whole - shared - sum(parts.values()):8.1f} µs/entry")
 
 
+def _enrich_at(revision: str, into: Path) -> Callable[[Entry], Entry]:
+    """enrich() from ``processors/enrich`` at a git revision, imported as a separate package."""
+    archive = subprocess.run(["git", "archive", revision, "processors/enrich"], cwd=BENCH.parent, check=True,
+                             capture_output=True).stdout  # fmt: skip
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    package = into / "processors" / "enrich"
+    name = f"enrich_at_{revision.replace('-', '_').replace('.', '_')}"
+    spec = importlib.util.spec_from_file_location(name, package / "__init__.py",
+                                                  submodule_search_locations=[str(package)])  # fmt: skip
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module.enrich  # type: ignore[no-any-return]
+
+
+def compare_with(revision: str, rounds: int, count: int) -> None:
+    from processors import raw_entries
+
+    raw = [item for _, item, _ in raw_entries(count, seed=3)]
+    with tempfile.TemporaryDirectory() as folder:
+        candidates = {"this tree": enrich, revision: _enrich_at(revision, Path(folder))}
+        for run in candidates.values():  # warm up both
+            for item in raw:
+                run(_entry(normalise(item), 1))
+        best = dict.fromkeys(candidates, float("inf"))
+        for number in range(rounds):
+            for label, run in candidates.items():
+                batch = _rounds(raw, number + 1)[-1]  # fresh text for each round and each side
+                entries = [_entry(normalise(item).model_copy(update={"body_text": f"{item.body_text} {label}"}), 1)
+                           for item in batch]  # fmt: skip
+                best[label] = min(best[label], _best([entries], run))
+    now, then = best["this tree"], best[revision]
+    print(f"enrich() on the bench texts, best of {rounds} alternating rounds:")
+    print(f"  at {revision}: {then:8.1f} µs/entry")
+    print(f"  this tree: {now:8.1f} µs/entry  = {then / now:.2f}x faster")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300, help="rounds over the seed entries")
@@ -143,9 +189,14 @@ def main() -> None:
         default=500,
         help="bench texts per round (at most the 512 texts the analysis cache holds)",
     )
+    parser.add_argument("--against", metavar="GIT_REVISION", help="also compare enrich() with this revision's")
     args = parser.parse_args()
+    if args.entries > (names.analyse.cache_info().maxsize or 0):
+        parser.error("--entries must fit in the per-text analysis cache, or every enricher analyses again")
     seed_figures(args.rounds)
     bench_text_figures(args.bench_rounds, args.entries)
+    if args.against:
+        compare_with(args.against, args.bench_rounds, args.entries)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ Enrichers read ``entry.body_text`` / ``entry.embeds`` and never do I/O.
 What a newsroom's enricher returns is validated against the :class:`Entry` field it fills
 (plain dicts are accepted where the field holds models). The built-in enrichers
 (:data:`DEFAULT_ENRICHERS`) are exempt: they return values of the field's type already
-(model objects built with their validating constructors, strings), so validating them
-again would only cost time. The exemption is by identity: a wrapper around a built-in is
-validated like any other enricher.
+(lists of model objects they validated themselves, one list per call; strings), so
+validating them again would only cost time. The exemption is by identity: a wrapper around
+a built-in is validated like any other enricher.
 
 Enrichers that read the names in a text share one analysis per text (:func:`.names.analyse`),
 so the work is done once per entry whatever the number of enrichers using it.

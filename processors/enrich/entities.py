@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from newswire.schemas import Entry, Organisation, Person, Place
 
 from .names import analyse
 from .text import entry_text
 
 __all__ = ["people_and_organisations", "places"]
+
+#: Each list is built in one call (faster than a constructor call per item).
+_PEOPLE = TypeAdapter(list[Person])
+_ORGANISATIONS = TypeAdapter(list[Organisation])
+_PLACES = TypeAdapter(list[Place])
 
 
 def people_and_organisations(entry: Entry) -> dict[str, Any]:
@@ -20,16 +27,17 @@ def people_and_organisations(entry: Entry) -> dict[str, Any]:
     people = [name for name in people if name not in in_full_names]  # "Putin" when "Vladimir Putin" is there
     organisations = list(dict.fromkeys(m.name for m in mentions if m.kind == "organisation"))
     return {
-        "people": [Person(name=name) for name in people],
-        "organisations": [Organisation(name=name) for name in organisations],
+        "people": _PEOPLE.validate_python([{"name": name} for name in people]),
+        "organisations": _ORGANISATIONS.validate_python([{"name": name} for name in organisations]),
     }
 
 
 def places(entry: Entry) -> dict[str, Any]:
     """Places with ISO 3166-1 country code and coordinates (a country's are its capital's)."""
-    seen: dict[str, Place] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for mention in analyse(entry_text(entry)):
         if mention.kind == "place" and mention.place is not None and mention.name not in seen:
             place = mention.place
-            seen[mention.name] = Place(name=mention.name, country_code=place.country_code, lat=place.lat, lon=place.lon)
-    return {"places": list(seen.values())}
+            seen[mention.name] = {"name": mention.name, "country_code": place.country_code,
+                                  "lat": place.lat, "lon": place.lon}  # fmt: skip
+    return {"places": _PLACES.validate_python(list(seen.values()))}

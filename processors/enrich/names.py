@@ -41,7 +41,7 @@ from .gazetteer import (
     GeoPlace,
 )
 
-__all__ = ["Mention", "analyse", "PRONOUNS"]
+__all__ = ["Mention", "analyse", "forget_phrases", "PRONOUNS"]
 
 Kind = Literal["person", "organisation", "place"]
 
@@ -249,6 +249,13 @@ def _in_context(text: str, lowered: str | None, verdict: _Verdict, start: int, e
             return "person" if _followed_by_speech(text, end) else None
         return "person" if _SPEECH_AFTER.match(lowered, end, end + 40) else None
     return None
+
+
+def forget_phrases() -> None:
+    """Empty the per-phrase caches (to measure texts whose names were never seen)."""
+    _pieces.cache_clear()
+    _verdict.cache_clear()
+    _readings.cache_clear()
 
 
 @lru_cache(maxsize=512)

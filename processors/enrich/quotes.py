@@ -22,6 +22,8 @@ from bisect import bisect_left
 from itertools import islice
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from newswire.schemas import Entry, Quote
 
 from .gazetteer import SPEECH_VERBS
@@ -35,6 +37,7 @@ _QUOTED = re.compile(r'"([^"]+)"|“([^”"]+)”|«([^»]+)»|„([^“”"]+)[
 _WORD = WordPattern(r"[^\W\d_][\w'’-]*")
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 _MIN_WORDS = 3
+_QUOTES = TypeAdapter(list[Quote])  # one call builds the list (faster than a constructor call per quote)
 
 
 def _mask_quotes(text: str, spans: list[tuple[int, int]]) -> str:
@@ -155,4 +158,4 @@ def find_quotes(text: str) -> list[dict[str, Any]]:
 
 def quotes(entry: Entry) -> dict[str, Any]:
     """Quotations with their speakers, from the entry's text."""
-    return {"quotes": [Quote(text=quote["text"], speaker=quote["speaker"]) for quote in find_quotes(entry_text(entry))]}
+    return {"quotes": _QUOTES.validate_python(find_quotes(entry_text(entry)))}
