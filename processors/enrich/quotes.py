@@ -95,6 +95,26 @@ class _Words:
         """Where the first ``count`` words of text[start:end] start."""
         return [match.start() for match in islice(self.pattern.finditer(self.source, start, end), count)]
 
+    def start_of(self, start: int, end: int, index: int, word: str, *, last: bool) -> int:
+        """Where the ``index``-th word of text[start:end] starts, knowing it is the first (``last``: the last)
+        ``word`` there: found by a search for it when that is surely a whole word, else word by word."""
+        if self.same_offsets:
+            source = self.source
+            position = source.rfind(word, start, end) if last else source.find(word, start, end)
+            after = position + len(word)
+            if (
+                position >= 0
+                and (position == start or not _word_char(source[position - 1]))
+                and (after >= end or not _word_char(source[after]))
+            ):
+                return position
+        return self.starts(start, end, index + 1)[index]
+
+
+def _word_char(char: str) -> bool:
+    """Whether a character continues a word of ``_WORD`` (``\\w`` is alphanumerics and ``_``)."""
+    return char.isalnum() or char in "_'’-"
+
 
 def _person_before(position: int, people: list[Mention]) -> str | None:
     """The last person named before a pronoun at ``position``: the one it stands for."""
@@ -113,8 +133,12 @@ def _speaker_in(words: _Words, start: int, end: int, people: list[Mention], *, a
     else:
         verb_index = len(lowered) - 1 - min(lowered[::-1].index(verb) for verb in verbs)
     pronoun_indices = [] if PRONOUNS.isdisjoint(lowered) else [i for i in range(verb_index) if lowered[i] in PRONOUNS]
-    starts = words.starts(start, end, verb_index + 1)
-    verb = starts[verb_index]
+    starts: list[int] = []
+    if pronoun_indices:
+        starts = words.starts(start, end, verb_index + 1)
+        verb = starts[verb_index]
+    else:
+        verb = words.start_of(start, end, verb_index, lowered[verb_index], last=not after_quote)
     candidates: list[tuple[int, str | None]] = [(m.start, m.name) for m in people if start <= m.start and m.end <= verb]
     candidates += [(starts[i], _person_before(starts[i], people)) for i in pronoun_indices]
     candidates = [c for c in candidates if c[1]]

@@ -13,7 +13,7 @@ from newswire.processors.enrich import DEFAULT_ENRICHERS, enrich
 from newswire.processors.enrich.entities import people_and_organisations, places
 from newswire.processors.enrich.language import detect_language
 from newswire.processors.enrich.names import _SPEECH_AFTER, _followed_by_speech
-from newswire.processors.enrich.quotes import find_quotes
+from newswire.processors.enrich.quotes import _Words, find_quotes
 from newswire.schemas import Entry, Person
 
 
@@ -176,3 +176,19 @@ def test_no_enricher_output_returns_the_same_entry() -> None:
     """When no enricher fills anything, enrich() hands back the entry it was given."""
     entry = _entry("text")
     assert enrich(entry, (lambda e: {},)) is entry
+
+
+def test_word_found_by_search_is_where_counting_words_puts_it() -> None:
+    """Searching for a speech verb gives the offset that counting the words of the window gives."""
+    rng = random.Random(7)
+    pieces = ["said", "unsaid", "saidx", "2said", "-said", "’said", "Said", "he", "x", "é", "_", "tells"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice([" ", ", ", "", "."]) for _ in range(6))
+        words = _Words(text)
+        end = len(text)
+        lowered = words.lowered(0, end)
+        for word in {"said", "tells"}.intersection(lowered):
+            for last in (False, True):
+                index = len(lowered) - 1 - lowered[::-1].index(word) if last else lowered.index(word)
+                expected = words.starts(0, end, index + 1)[index]
+                assert words.start_of(0, end, index, word, last=last) == expected, (text, word, last)
