@@ -15,10 +15,10 @@ Only Latin-script names are recognised.
 
 :func:`analyse` is cached per text, so enrichers that share it do the work once. Names recur
 from entry to entry (a story's people and places come back in every post), so the parts that
-depend on a phrase alone are cached per phrase too: how a capitalised run splits into phrases
-(:func:`_pieces`) and what its words say without their context (:func:`_verdict`), both read
-through one look-up per run (:func:`_readings`); only the words around a phrase are looked at
-per text.
+depend on a phrase alone are cached too: how a capitalised run splits into phrases and what
+their words say without their context, read with one look-up per run (:func:`_readings`; the
+verdict on a phrase's words, :func:`_verdict`, is cached apart, as runs share phrases); only
+the words around a phrase are looked at per text. Each cache holds up to 16,384 entries.
 """
 
 from __future__ import annotations
@@ -86,7 +86,6 @@ def _strip_possessive(word: str) -> str:
     return word[:-2] if word.endswith("s") else word[:-1]
 
 
-@lru_cache(maxsize=_CACHED_PHRASES)
 def _pieces(matched: str) -> tuple[_Piece, ...]:
     """The phrases in one capitalised run: split at possessives, at words that name nothing and at
     of/for that do not continue an organisation's name ("Ministry of Defence" stays whole)."""
@@ -253,7 +252,6 @@ def _in_context(text: str, lowered: str | None, verdict: _Verdict, start: int, e
 
 def forget_phrases() -> None:
     """Empty the per-phrase caches (to measure texts whose names were never seen)."""
-    _pieces.cache_clear()
     _verdict.cache_clear()
     _readings.cache_clear()
 
