@@ -129,9 +129,9 @@ def _speaker_in(words: _Words, start: int, end: int, people: list[Mention], *, a
         return None
     verbs = SPEECH_VERBS.intersection(lowered)
     if after_quote:
-        verb_index = min(lowered.index(verb) for verb in verbs)
+        verb_index = min(map(lowered.index, verbs))
     else:
-        verb_index = len(lowered) - 1 - min(lowered[::-1].index(verb) for verb in verbs)
+        verb_index = len(lowered) - 1 - min(map(lowered[::-1].index, verbs))
     pronoun_indices = [] if PRONOUNS.isdisjoint(lowered) else [i for i in range(verb_index) if lowered[i] in PRONOUNS]
     starts: list[int] = []
     if pronoun_indices:
@@ -164,7 +164,7 @@ def find_quotes(text: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     previous: tuple[int, str | None] | None = None  # sentence start of the last quotation, its speaker
     for match in matches:
-        quoted = next(group for group in match.groups() if group is not None)
+        quoted = match.group(match.lastindex or 0)  # the one group of the alternative that matched
         sentence_start, sentence_end = sentences.bounds(match.start())
         speaker = _speaker_in(words, match.end(), sentence_end, people, after_quote=True)
         if speaker is None:

@@ -11,6 +11,8 @@ __all__ = ["entry_text", "WordPattern"]
 
 def entry_text(entry: Entry) -> str:
     """Headline, body text and the text of each embed the body does not already contain."""
+    if not entry.headline and not entry.embeds:
+        return entry.body_text  # the same string each time: its hash, for the analysis cache, is kept
     parts = [entry.headline] if entry.headline else []
     parts.append(entry.body_text)
     parts += [embed.text for embed in entry.embeds if embed.text and embed.text not in entry.body_text]
