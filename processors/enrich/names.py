@@ -24,6 +24,7 @@ the words around a phrase are looked at per text. Each cache holds up to 16,384 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from operator import attrgetter
 from typing import Literal, NamedTuple, cast
@@ -55,6 +56,16 @@ _PHRASE = re.compile(
     rf"[{_UPPER}aebi](?<![@/\w.].)"
     rf"(?:(?<=[{_UPPER}])[\w'’.-]*\w|(?:[lds](?<=al|el|ad|as)|(?:sh|in|bn|bu)(?<=ash|bin|ibn|abu))-[{_UPPER}][\w'’-]*\w)"
     rf"(?:['’]s?)?(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*"
+)
+#: The same runs when none starts with a particle ("al-Muslat" after "said"): a pattern that starts at a
+#: capital only, which the scan reaches in C much faster (lower-case a, e, b, i are everywhere).
+_PHRASE_FROM_CAPITAL = re.compile(
+    rf"[{_UPPER}](?<![@/\w.].)[\w'’.-]*\w(?:['’]s?)?(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*"
+)
+_PARTICLES = ("al", "el", "ad", "as", "ash", "bin", "ibn", "abu")
+#: The hyphen of a particle that could start a run (not after @, / or a word character).
+_PARTICLE_HYPHEN = re.compile(
+    "-(?:" + "|".join(rf"(?<={particle}-)(?<![@/\w.]{particle}-)" for particle in _PARTICLES) + rf")[{_UPPER}]"
 )
 _WORD_IN_PHRASE = re.compile(r"\S+")
 _WORDS_AFTER = re.compile(r"[^\W\d_]+")
@@ -250,6 +261,19 @@ def _in_context(text: str, lowered: str | None, verdict: _Verdict, start: int, e
     return None
 
 
+def _runs(text: str) -> list[re.Match[str]]:
+    """The capitalised runs of ``_PHRASE``, found with the faster ``_PHRASE_FROM_CAPITAL`` when each particle
+    that could start a run is inside a run that starts earlier at a capital ("Bashar al-Assad")."""
+    runs = list(_PHRASE_FROM_CAPITAL.finditer(text))
+    if "-" in text:
+        starts = [run.start() for run in runs]
+        for hyphen in _PARTICLE_HYPHEN.finditer(text):
+            index = bisect_right(starts, hyphen.start()) - 1
+            if index < 0 or runs[index].end() <= hyphen.start():
+                return list(_PHRASE.finditer(text))
+    return runs
+
+
 def forget_phrases() -> None:
     """Empty the per-phrase caches (to measure texts whose names were never seen)."""
     _verdict.cache_clear()
@@ -267,7 +291,7 @@ def analyse(text: str) -> tuple[Mention, ...]:
     lowered: str | None = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer
         lowered = None
-    for match in _PHRASE.finditer(text):
+    for match in _runs(text):
         offset = match.start()
         for reading in _readings(match.group(0)):
             verdict = reading.verdict

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from newswire.processors.enrich import DEFAULT_ENRICHERS, enrich
 from newswire.processors.enrich.entities import people_and_organisations, places
 from newswire.processors.enrich.language import detect_language
-from newswire.processors.enrich.names import _SPEECH_AFTER, _followed_by_speech
+from newswire.processors.enrich.names import _PHRASE, _SPEECH_AFTER, _followed_by_speech, _runs
 from newswire.processors.enrich.quotes import _Words, find_quotes
 from newswire.schemas import Entry, Person
 
@@ -192,3 +192,14 @@ def test_word_found_by_search_is_where_counting_words_puts_it() -> None:
                 index = len(lowered) - 1 - lowered[::-1].index(word) if last else lowered.index(word)
                 expected = words.starts(0, end, index + 1)[index]
                 assert words.start_of(0, end, index, word, last=last) == expected, (text, word, last)
+
+
+def test_runs_found_from_capitals_are_the_runs_of_the_full_pattern() -> None:
+    """Scanning from capitals only finds the same capitalised runs, particles first or inside."""
+    rng = random.Random(11)
+    pieces = "al-Assad Bashar said el-Sisi @al-X /al-Y x.al-Z ibn-Saud bin-Laden ash-Sham e-Mail - al-x xal-Q".split()
+    pieces += ["Ursula von der Leyen", "Ministry of Defence", "Putin’s"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice([" ", ", ", "", ". ", "\t", "\n"]) for _ in range(7))
+        expected = [(match.start(), match.group(0)) for match in _PHRASE.finditer(text)]
+        assert [(match.start(), match.group(0)) for match in _runs(text)] == expected, text
