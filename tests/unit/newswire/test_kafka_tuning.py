@@ -26,9 +26,8 @@ def test_the_long_wait_is_never_shorter_than_the_short_one() -> None:
     assert fetch_wait_ms([100], short_ms=200, long_ms=50, behind=50) == 200
 
 
-def test_a_large_partition_uses_the_long_wait_even_when_caught_up() -> None:
-    """The embedded broker cannot find a large partition's tail within the short wait."""
-    from newswire.kafka_tuning import LARGE_PARTITION
-
-    assert fetch_wait_ms([0], short_ms=10, long_ms=500, behind=1, ends=[LARGE_PARTITION - 1]) == 10
-    assert fetch_wait_ms([0], short_ms=10, long_ms=500, behind=1, ends=[LARGE_PARTITION]) == 500
+def test_the_wait_grows_with_the_records_read_up_to_the_long_wait() -> None:
+    """The embedded broker needs longer to find the tail of larger partitions: the wait follows their size."""
+    assert fetch_wait_ms([0, 0], short_ms=10, long_ms=500, behind=1, ends=[4_000, 4_000]) == 10
+    assert fetch_wait_ms([0, 0], short_ms=10, long_ms=500, behind=1, ends=[15_000, 15_000]) == 30
+    assert fetch_wait_ms([0], short_ms=10, long_ms=500, behind=1, ends=[2_000_000]) == 500
