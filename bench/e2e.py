@@ -201,8 +201,9 @@ async def gateway_seq(session: aiohttp.ClientSession, gateway_url: str) -> int:
 
 
 async def progress(bootstrap: str, gateway_url: str, counts: dict[str, int], every: float,
-                   samples: list[dict[str, Any]]) -> None:
-    """Every ``every`` seconds, print where entries are: accepted, on the raw topic, processed, at the gateway."""
+                   samples: list[dict[str, Any]], pids: dict[str, int]) -> None:
+    """Every ``every`` seconds, print where entries are (accepted, on the raw topic, processed, at the gateway)
+    and each process's RSS, so memory growth over the run can be read as a curve, not two points."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
     start = time.monotonic()
@@ -215,8 +216,10 @@ async def progress(bootstrap: str, gateway_url: str, counts: dict[str, int], eve
                           "raw": await topic_ends(consumer, topics.RAW),
                           "processed": await topic_ends(consumer, topics.ENTRIES),
                           "gateway_seq": await gateway_seq(session, gateway_url)}
-                samples.append(sample)
-                print("progress: " + "  ".join(f"{k} {v}" for k, v in sample.items()), file=sys.stderr, flush=True)
+                rss = {part: round(mb, 1) for part in PARTS if part in pids and (mb := rss_mb(pids[part])) is not None}
+                print("progress: " + "  ".join(f"{k} {v}" for k, v in sample.items()) + "  RSS MB "
+                      + " ".join(f"{part} {mb}" for part, mb in rss.items()), file=sys.stderr, flush=True)
+                samples.append({**sample, "rss_mb": rss})
     finally:
         await consumer.stop()
 
@@ -238,9 +241,9 @@ async def drain(gateway_url: str, expected: int, quiet: float, limit: float) -> 
 
 
 async def _post_and_drain(pipeline: Pipeline, gateway_url: str, args: argparse.Namespace,
-                          samples: list[dict[str, Any]]) -> dict[str, Any]:
+                          samples: list[dict[str, Any]], pids: dict[str, int]) -> dict[str, Any]:
     counts = {"accepted": 0}
-    watcher = asyncio.create_task(progress(pipeline.bootstrap, gateway_url, counts, args.progress, samples))
+    watcher = asyncio.create_task(progress(pipeline.bootstrap, gateway_url, counts, args.progress, samples, pids))
     try:
         posting = await post_entries(f"http://127.0.0.1:{pipeline.ingest_port}", args.rate, args.duration, counts)
         started = time.monotonic()
@@ -287,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         rss_start = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
         gateway_url = f"http://127.0.0.1:{pipeline.gateway_port}"
         samples: list[dict[str, Any]] = []
-        posting = asyncio.run(_post_and_drain(pipeline, gateway_url, args, samples))
+        posting = asyncio.run(_post_and_drain(pipeline, gateway_url, args, samples, pids))
         rss_end = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
         time.sleep(1)  # frames in flight
         loader.send_signal(signal.SIGUSR1)  # ends the client's window early and makes it print
@@ -311,10 +314,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"post→screen latency: {percentile_line(result['latency_ms'])} "
           f"({result['latency_samples']} deliveries, {result['deliveries_per_s']:.0f}/s)")
     print(f"entries lost: {lost}   duplicates: {duplicates}   seq gaps: {result['seq_gaps']}")
+    half = next((sample["rss_mb"] for sample in samples if sample["t"] >= args.duration / 2), {})
     for part in PARTS:
         start, end = rss_start.get(part), rss_end.get(part)
         if start is not None and end is not None:
-            print(f"RSS {part:<9} start {start:7.1f} MB  end {end:7.1f} MB  growth {end - start:+7.1f} MB")
+            middle = half.get(part)
+            second_half = f"  at half {middle:7.1f} MB  growth over the second half {end - middle:+7.1f} MB" \
+                if middle is not None else ""
+            print(f"RSS {part:<9} start {start:7.1f} MB  end {end:7.1f} MB  growth {end - start:+7.1f} MB{second_half}")
     print(json.dumps({"args": vars(args), "posting": {k: v for k, v in posting.items() if k != "failed"},
                       "progress": samples,
                       "client": result, "rss_start_mb": rss_start, "rss_end_mb": rss_end, "lost": lost,
