@@ -1,6 +1,6 @@
 """Processor worker benchmark on the embedded broker: throughput with full enrichment, paced latency.
 
-    python bench/processors.py [--entries N] [--rate R] [--seconds S] [--partitions P]
+    python bench/processors.py [--entries N] [--rate R] [--seconds S] [--partitions P] [--workers W]
 
 Starts an embedded broker and a worker (``newswire processor`` subprocess) and warms it up
 with 500 entries; then:
@@ -15,8 +15,9 @@ with 500 entries; then:
    (processing, including the raw fetch) and as receive time minus ``ts`` (what a consumer
    of newswire.entries sees).
 
-Targets (2 cores): >= 5,000 entries/s per worker, p99 < 50 ms at 500 entries/s. The default run
-takes about a minute.
+``--workers 2`` measures two workers of one group sharing the partitions (the per-worker figure
+is the default, one). Targets (2 cores): >= 5,000 entries/s per worker, p99 < 50 ms at 500
+entries/s. The default run takes about a minute.
 """
 
 from __future__ import annotations
@@ -148,19 +149,44 @@ def _percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(values, n=1000)[int(fraction * 1000) - 1] if len(values) > 1 else values[0]
 
 
-def _start_worker(bootstrap: str, logs: Path, name: str) -> subprocess.Popen[bytes]:
-    ready = logs / f"{name}.ready"
+def _spawn_worker(bootstrap: str, logs: Path, name: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEWSWIRE_PROCESSOR_GROUP": f"bench-{os.getpid()}"}
-    worker = subprocess.Popen([sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "processor",
-                               "--bootstrap", bootstrap, "--ready-file", str(ready)],
-                              stdout=(logs / f"{name}.log").open("wb"), stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, env=env)
+    return subprocess.Popen([sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "processor",
+                             "--bootstrap", bootstrap, "--ready-file", str(logs / f"{name}.ready")],
+                            stdout=(logs / f"{name}.log").open("wb"), stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, env=env)
+
+
+def _wait_ready(worker: subprocess.Popen[bytes], logs: Path, name: str) -> None:
     deadline = time.monotonic() + 60
-    while not ready.exists():
+    while not (logs / f"{name}.ready").exists():
         if worker.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("worker did not start:\n" + (logs / f"{name}.log").read_text()[-2000:])
         time.sleep(0.1)
+
+
+def _start_worker(bootstrap: str, logs: Path, name: str) -> subprocess.Popen[bytes]:
+    worker = _spawn_worker(bootstrap, logs, name)
+    try:
+        _wait_ready(worker, logs, name)
+    except BaseException:
+        _stop_worker(worker)
+        raise
     return worker
+
+
+def _start_workers(bootstrap: str, logs: Path, count: int) -> list[subprocess.Popen[bytes]]:
+    """``count`` workers of one group, started together so they join the group in one rebalance."""
+    names = [f"measured-{number}" for number in range(count)]
+    started = [_spawn_worker(bootstrap, logs, name) for name in names]
+    try:
+        for worker, name in zip(started, names, strict=True):
+            _wait_ready(worker, logs, name)
+    except BaseException:
+        for worker in started:
+            _stop_worker(worker)
+        raise
+    return started
 
 
 def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
@@ -183,7 +209,8 @@ async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, back
     seen = await _collect(bootstrap, "s2-", backlog, 300)
     stamps = [kafka_ms for kafka_ms, _, _ in seen]
     span = (max(stamps) - min(stamps)) / 1000
-    print(f"throughput: {backlog} entries (mean {chars:.0f} characters of text), one worker, {args.partitions} "
+    workers = "one worker" if args.workers == 1 else f"{args.workers} workers"
+    print(f"throughput: {backlog} entries (mean {chars:.0f} characters of text), {workers}, {args.partitions} "
           f"partitions, backlog produced before it started: {backlog / span:,.0f} entries/s "
           f"(first to last output record, {span:.2f} s)")
 
@@ -206,12 +233,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="entries/s for the latency run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="workers sharing the partitions (default 1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-processors-") as tmp:
         logs = Path(tmp)
         broker = EmbeddedBroker(log_path=logs / "broker.log")
         broker.spawn()
-        worker = None
+        measured: list[subprocess.Popen[bytes]] = []
         try:
             bootstrap = broker.bootstrap
             asyncio.run(wait_for_metadata(bootstrap, 30))
@@ -223,10 +251,10 @@ def main() -> None:
             backlog = raw_entries(args.entries, seed=2)
             asyncio.run(_produce(bootstrap, backlog))
             chars = statistics.mean(len(entry.body_text or "") for _, entry, _ in backlog)
-            worker = _start_worker(bootstrap, logs, "measured")
+            measured = _start_workers(bootstrap, logs, args.workers)
             asyncio.run(_throughput_and_latency(args, bootstrap, len(backlog), chars))
         finally:
-            if worker is not None:
+            for worker in measured:
                 _stop_worker(worker)
             broker.stop()
 
