@@ -37,6 +37,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
+from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
 from newswire.producers.kafka import make_raw_event
 from newswire.schemas import RawEntry, encode, topics
 
@@ -111,6 +112,9 @@ class Output:
                 raise TimeoutError(f"only {len(self.seen)} of {count} entries came out within {timeout:.0f} s")
             batch = await self.consumer.getmany(timeout_ms=200, max_records=10_000)
             received = time.time() * 1000
+            # as the worker and the gateway do: the embedded broker needs a longer wait as the topic grows
+            ends = [self.consumer.highwater(tp) or 0 for tp in self.consumer.assignment()]
+            set_fetch_wait(self.consumer, fetch_wait_ms([], short_ms=10, long_ms=500, behind=1, ends=ends))
             for records in batch.values():
                 for record in records:
                     entry = orjson.loads(record.value)

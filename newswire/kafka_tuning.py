@@ -1,20 +1,19 @@
-"""How long a consumer's fetches may wait on the broker, by how far it is behind (processors and gateway).
+"""How long a consumer's fetches may wait on the broker, by the size of what it reads and how far behind it is
+(processors and gateway).
 
-The embedded broker (Tansu, memory storage) answers a fetch with whatever it collected when
-``fetch_max_wait_ms`` runs out, and collecting gets slower as a partition grows. With the short
-wait that keeps latency low when caught up, a worker that fell behind gets fewer records per
-fetch, falls further behind, and at some size gets none at all: it stalls for good with the
-records right there. So a worker that is behind asks with a long wait (the broker answers as
-soon as it has the records, so this costs nothing then), and one that is caught up with the
-short wait (the broker holds an empty fetch for the whole wait).
+The embedded broker (Tansu, memory storage) holds a fetch that finds nothing new for the whole
+``fetch_max_wait_ms`` (a record arriving meanwhile waits for the end of it), and answers one that
+finds records at once. Finding the tail of a partition costs it time that grows with the records
+it holds (measured: 60,000 single-record batches over 4 partitions need a wait between 10 and
+30 ms), and a fetch whose wait runs out before it found anything comes back empty: with a wait
+too short for its size, a consumer gets nothing, ever, with the records right there.
 
-The embedded broker's cost of answering a fetch grows with the records it holds in the fetched
-partitions (measured: 60,000 single-record batches over 4 partitions need a wait between 10 and
-30 ms; with 10 ms every fetch came back empty), and a fetch whose wait runs
-out before the broker found the tail comes back empty. So a caught-up consumer waits
-:data:`MS_PER_THOUSAND_RECORDS` per 1,000 records it reads from (at least the short wait, at most
-the long one): 10 ms up to 10,000 records, 60 ms at 60,000. On Apache Kafka, which answers as soon
-as a record arrives, the wait costs nothing while records flow.
+So the wait is the short one (a caught-up consumer's latency), lengthened by
+:data:`MS_PER_THOUSAND_RECORDS` per 1,000 records in the partitions read (10 ms up to 10,000
+records, 60 ms at 60,000), and doubled while a partition is behind (more records per fetch while
+catching up), never past the long wait. A long wait while behind would cost up to that long the
+moment the consumer catches up: its last fetch is then held empty for all of it. On Apache
+Kafka, which answers as soon as a record arrives, the wait costs nothing while records flow.
 """
 
 from __future__ import annotations
@@ -23,21 +22,20 @@ from aiokafka import AIOKafkaConsumer
 
 __all__ = ["MS_PER_THOUSAND_RECORDS", "fetch_wait_ms", "set_fetch_wait"]
 
-#: Wait per 1,000 records in the partitions a consumer reads, when it is caught up (see above).
+#: Wait per 1,000 records in the partitions a consumer reads (see above).
 MS_PER_THOUSAND_RECORDS = 1.0
 
 
 def fetch_wait_ms(lags: list[int | None], *, short_ms: int, long_ms: int, behind: int,
                   ends: list[int] | None = None) -> int:
-    """The wait for the next fetches: ``long_ms`` if any partition is ``behind`` records or more behind
-    its end (or its position is unknown while it has records); else ``short_ms``, lengthened by
-    :data:`MS_PER_THOUSAND_RECORDS` per 1,000 records in the partitions read (``ends``: their end
-    offsets) and never past ``long_ms``."""
-    longest = max(short_ms, long_ms)
+    """The wait for the next fetches: ``short_ms``, lengthened by :data:`MS_PER_THOUSAND_RECORDS` per
+    1,000 records in the partitions read (``ends``: their end offsets), doubled if a partition is
+    ``behind`` records or more behind its end (or its position is unknown while it has records),
+    and never past ``long_ms`` (nor below ``short_ms``)."""
+    by_size = max(short_ms, int(sum(ends or ()) * MS_PER_THOUSAND_RECORDS / 1000))
     if any(lag is None or lag >= behind for lag in lags):
-        return longest
-    by_size = int(sum(ends or ()) * MS_PER_THOUSAND_RECORDS / 1000)
-    return min(max(short_ms, by_size), longest)
+        by_size *= 2
+    return max(short_ms, min(by_size, long_ms))
 
 
 def set_fetch_wait(consumer: AIOKafkaConsumer, wait_ms: int) -> None:
