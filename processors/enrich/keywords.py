@@ -6,6 +6,7 @@ or more that are not function words, in lower case. At most :data:`MAX_KEYWORDS`
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -21,6 +22,9 @@ __all__ = ["keywords", "MAX_KEYWORDS"]
 
 MAX_KEYWORDS = 8
 _WORDS = WordPattern(r"(?<![#@/\w])[^\W\d_][\w-]{3,}")
+#: ``_WORDS`` on lower-cased ASCII text, where its letters are a-z: the scan skips to them in C and tests
+#: what comes before only there.
+_LOWER_ASCII_WORDS = re.compile(r"[a-z](?<![#@/\w].)[\w-]{3,}+", re.ASCII)
 _IGNORED = (
     STOPWORDS
     | frozenset(" ".join(_FUNCTION_WORDS.values()).split())
@@ -31,11 +35,11 @@ _IGNORED = (
 )
 
 
-def _content_words(text: str) -> Counter[str]:
+def _content_words(text: str, lowered: str) -> Counter[str]:
     """Each word of four letters or more, lower-cased, with how often it occurs (first seen first)."""
-    lowered = text.lower()
     if len(lowered) == len(text):  # lower-case the text once rather than word by word
-        return Counter(_WORDS.on(lowered).findall(lowered))
+        pattern = _LOWER_ASCII_WORDS if lowered.isascii() else _WORDS.unicode
+        return Counter(pattern.findall(lowered))
     words = (word.lower() for word in _WORDS.unicode.findall(text))
     return Counter(word for word in words if len(word) <= MAX_TEXT)  # "İ" lower-cases to two characters
 
@@ -45,9 +49,10 @@ def keywords(entry: Entry) -> dict[str, Any]:
     text = entry_text(entry)
     mentioned = Counter([mention.name for mention in analyse(text)])
     scores = {name: 2 * count for name, count in mentioned.items()}
-    counts = _content_words(text)
+    lowered = text.lower()
+    counts = _content_words(text, lowered)
     unwanted = {*_IGNORED.intersection(counts), *" ".join(mentioned).lower().split()}
-    if "http" in text.lower():
+    if "http" in lowered:
         unwanted.update(word for word in counts if "http" in word)
     for word in unwanted:
         counts.pop(word, None)  # dict.pop: Counter's own __delitem__ is slower Python

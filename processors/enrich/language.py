@@ -9,8 +9,9 @@ the package and is loaded on first use.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from newswire.schemas import Entry
@@ -58,12 +59,11 @@ def detect_language(text: str) -> str | None:
     if not words:
         return None
     if sample.isascii() or not _NOT_LATIN_LETTER.search(sample):
-        occurrences = Counter(words)
-        counts: dict[str, int] = {}
-        for word in _FUNCTION_WORD_SET.intersection(occurrences):  # the order does not matter: a tie is no winner
-            for code in _WORD_LANGUAGES[word]:
-                counts[code] = counts.get(code, 0) + occurrences[word]
-        ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+        # One code per function word per language it belongs to, listed in C; the order of the counts
+        # does not matter: a tie is no winner.
+        function_words = filter(_FUNCTION_WORD_SET.__contains__, words)
+        codes = list(chain.from_iterable(map(_WORD_LANGUAGES.__getitem__, function_words)))
+        ranked = sorted([(code, codes.count(code)) for code in set(codes)], key=itemgetter(1), reverse=True)
         if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
             return ranked[0][0]
     return _classify(sample)

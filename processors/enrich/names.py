@@ -41,6 +41,7 @@ from .gazetteer import (
     TITLES,
     GeoPlace,
 )
+from .text import WordPattern
 
 __all__ = ["Mention", "analyse", "forget_phrases", "PRONOUNS"]
 
@@ -59,7 +60,7 @@ _PHRASE = re.compile(
 )
 #: The same runs when none starts with a particle ("al-Muslat" after "said"): a pattern that starts at a
 #: capital only, which the scan reaches in C much faster (lower-case a, e, b, i are everywhere).
-_PHRASE_FROM_CAPITAL = re.compile(
+_PHRASE_FROM_CAPITAL = WordPattern(
     rf"[{_UPPER}](?<![@/\w.].)[\w'’.-]*\w(?:['’]s?)?(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*"
 )
 _PARTICLES = ("al", "el", "ad", "as", "ash", "bin", "ibn", "abu")
@@ -264,7 +265,7 @@ def _in_context(text: str, lowered: str | None, verdict: _Verdict, start: int, e
 def _runs(text: str) -> list[re.Match[str]]:
     """The capitalised runs of ``_PHRASE``, found with the faster ``_PHRASE_FROM_CAPITAL`` when each particle
     that could start a run is inside a run that starts earlier at a capital ("Bashar al-Assad")."""
-    runs = list(_PHRASE_FROM_CAPITAL.finditer(text))
+    runs = list(_PHRASE_FROM_CAPITAL.on(text).finditer(text))
     if "-" in text:
         starts = [run.start() for run in runs]
         for hyphen in _PARTICLE_HYPHEN.finditer(text):

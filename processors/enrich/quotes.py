@@ -34,31 +34,30 @@ __all__ = ["quotes", "find_quotes"]
 
 #: (Each pattern starts with a character or a class of them: the scan skips to candidates in C.)
 _QUOTED = re.compile(r'"([^"]+)"|“([^”"]+)”|«([^»]+)»|„([^“”"]+)[“”]')
-_WORD = WordPattern(r"[^\W\d_][\w'’-]*")
-_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 _MIN_WORDS = 3
+_WORD_PATTERN = r"[^\W\d_][\w'’-]*"
+_WORD = WordPattern(_WORD_PATTERN)
+#: ``_MIN_WORDS`` words of ``_WORD``: each taken whole (possessive), the next from the first letter after it, as
+#: ``findall`` finds them; a search stops at the last one needed instead of listing every word of a quotation.
+_ENOUGH_WORDS = WordPattern(rf"{_WORD_PATTERN}+(?:(?s:.)*?{_WORD_PATTERN}+){{{_MIN_WORDS - 1}}}")
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 _QUOTES = TypeAdapter(list[Quote])  # one call builds the list (faster than a constructor call per quote)
 
 
-def _mask_quotes(text: str, spans: list[tuple[int, int]]) -> str:
-    """The text with quotation interiors blanked, so their full stops end no sentence."""
-    pieces: list[str] = []
-    done = 0
-    for start, end in spans:
-        pieces += [text[done:start], "x" * (end - start)]
-        done = end
-    pieces.append(text[done:])
-    return "".join(pieces)
-
-
 class _Sentences:
-    """Sentence boundaries of a masked text, found once (a text with several quotations asks many times).
+    """Sentence boundaries of a text, found once (a text with several quotations asks many times).
 
-    Each end mark is one character: a full stop (or ! ?) followed by whitespace, or a line break."""
+    Each end mark is one character: a full stop (or ! ?) followed by whitespace, or a line break.
+    Marks inside quotations end no sentence: only the text outside them is scanned (a quotation's
+    interior is between its quote marks, so no mark outside needs to look into it)."""
 
-    def __init__(self, masked: str) -> None:
-        self.masked = masked
-        self.marks = [match.start() for match in _SENTENCE_END.finditer(masked)]
+    def __init__(self, text: str, interiors: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.marks: list[int] = []
+        done = 0
+        for start, end in [*interiors, (len(text), len(text))]:
+            self.marks += [match.start() for match in _SENTENCE_END.finditer(text, done, start)]
+            done = end
 
     def bounds(self, position: int) -> tuple[int, int]:
         """Start and end of the sentence holding ``position``.
@@ -70,11 +69,11 @@ class _Sentences:
         start = 0
         if index:
             last = marks[index - 1]
-            if last + 1 < position or self.masked[last] == "\n":
+            if last + 1 < position or self.text[last] == "\n":
                 start = last + 1
             elif index > 1:  # a full stop right before ``position``: the mark before it ends the last sentence
                 start = marks[index - 2] + 1
-        return start, marks[index] + 1 if index < len(marks) else len(self.masked)
+        return start, marks[index] + 1 if index < len(marks) else len(self.text)
 
 
 class _Words:
@@ -154,12 +153,12 @@ def _speaker_in(words: _Words, start: int, end: int, people: list[Mention], *, a
 def find_quotes(text: str) -> list[dict[str, Any]]:
     """Each quotation in the text with its speaker (or None), in order."""
     quoted_spans = list(_QUOTED.finditer(text))
-    words_in = _WORD.on(text).findall
-    matches = [m for m in quoted_spans if len(words_in(m.group(0))) >= _MIN_WORDS]
+    enough_words = _ENOUGH_WORDS.on(text).search
+    matches = [m for m in quoted_spans if enough_words(text, m.start(), m.end())]
     if not matches:
         return []
     people = [m for m in analyse(text) if m.kind == "person"]
-    sentences = _Sentences(_mask_quotes(text, [(m.start() + 1, m.end() - 1) for m in quoted_spans]))
+    sentences = _Sentences(text, [(m.start() + 1, m.end() - 1) for m in quoted_spans])
     words = _Words(text)
     found: list[dict[str, Any]] = []
     previous: tuple[int, str | None] | None = None  # sentence start of the last quotation, its speaker

@@ -11,9 +11,12 @@ from pydantic import ValidationError
 
 from newswire.processors.enrich import DEFAULT_ENRICHERS, enrich
 from newswire.processors.enrich.entities import people_and_organisations, places
+from newswire.processors.enrich.keywords import _LOWER_ASCII_WORDS
+from newswire.processors.enrich.keywords import _WORDS as _KEYWORD_WORDS
 from newswire.processors.enrich.language import detect_language
 from newswire.processors.enrich.names import _PHRASE, _SPEECH_AFTER, _followed_by_speech, _runs
-from newswire.processors.enrich.quotes import _Words, find_quotes
+from newswire.processors.enrich.quotes import _ENOUGH_WORDS, _QUOTED, _Sentences, _Words, find_quotes
+from newswire.processors.enrich.quotes import _WORD as _QUOTE_WORD
 from newswire.schemas import Entry, Person
 
 
@@ -203,3 +206,33 @@ def test_runs_found_from_capitals_are_the_runs_of_the_full_pattern() -> None:
         text = "".join(rng.choice(pieces) + rng.choice([" ", ", ", "", ". ", "\t", "\n"]) for _ in range(7))
         expected = [(match.start(), match.group(0)) for match in _PHRASE.finditer(text)]
         assert [(match.start(), match.group(0)) for match in _runs(text)] == expected, text
+
+
+def test_keyword_words_of_lower_case_ascii_text_are_those_of_the_general_pattern() -> None:
+    """The a-z scan for lower-cased ASCII text finds the words the Unicode pattern finds."""
+    rng = random.Random(5)
+    pieces = "word #tag @user a/path x-ray -lead 12abcd _under abc_def ab--cd http://e.com/page Über naïve".split()
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) + rng.choice([" ", ", ", "", ". ", "/", "-", "#"]) for _ in range(6)).lower()
+        if text.isascii():
+            assert _LOWER_ASCII_WORDS.findall(text) == _KEYWORD_WORDS.unicode.findall(text), text
+
+
+def test_quotations_need_three_words_as_findall_counts_them() -> None:
+    """The three-word search keeps exactly the quotations in which findall lists three words or more."""
+    rng = random.Random(9)
+    pieces = ["word", "it's", "re-run", "42", "x", "...", "’", "-", "été", "_", "a1"]
+    for _ in range(3000):
+        quoted = "".join(rng.choice(pieces) + rng.choice([" ", "", ", ", "\n"]) for _ in range(rng.randint(1, 6)))
+        text = f'Before "{quoted}" after'
+        counted = len(_QUOTE_WORD.on(text).findall(quoted)) >= 3
+        assert bool(_ENOUGH_WORDS.on(text).search(text, 7, 9 + len(quoted))) == counted, quoted
+
+
+def test_full_stops_inside_quotations_end_no_sentence() -> None:
+    """A full stop inside a quotation does not split the sentence that holds it."""
+    text = 'First one. He said "it is done. Really done." and left.\nNext line "x." here.'
+    spans = [(match.start() + 1, match.end() - 1) for match in _QUOTED.finditer(text)]
+    sentences = _Sentences(text, spans)
+    assert sentences.bounds(text.index("He")) == (10, text.index("\n") - 0)
+    assert sentences.bounds(text.index("here")) == (text.index("\n") + 1, len(text))
