@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Literal, NamedTuple, cast
 
@@ -88,6 +89,10 @@ class Mention(NamedTuple):
     start: int
     end: int
     place: GeoPlace | None = None
+
+
+#: A :class:`Mention` from a tuple of all its fields, built in C (the named tuple's own constructor is Python).
+_mention: Callable[[tuple[str, Kind, int, int, GeoPlace | None]], Mention] = partial(tuple.__new__, Mention)
 
 
 #: A phrase's words and the offset of each from the start of the capitalised run holding it.
@@ -227,6 +232,7 @@ class _Reading(NamedTuple):
     start: int  # of the phrase
     named_start: int  # of the words that name it (after a title)
     end: int
+    place: GeoPlace | None  # the gazetteer's entry for the name, if any
 
 
 @lru_cache(maxsize=_CACHED_PHRASES)
@@ -238,7 +244,8 @@ def _readings(matched: str) -> tuple[_Reading, ...]:
         named = words[verdict.first : verdict.last] if verdict.kind is not None else words
         end = starts[-1] + len(words[-1])
         named_start = starts[verdict.first]
-        readings.append(_Reading(verdict, " ".join(named), len(named), named[-1], starts[0], named_start, end))
+        name = " ".join(named)
+        readings.append(_Reading(verdict, name, len(named), named[-1], starts[0], named_start, end, PLACES.get(name)))
     return tuple(readings)
 
 
@@ -286,7 +293,7 @@ def analyse(text: str) -> tuple[Mention, ...]:
     """Every person, organisation and place named in the text, in order of appearance."""
     mentions: list[Mention | None] = []
     #: One-word people and places wait for the full names in the text ("Kirby" is John Kirby here, not a town).
-    one_word: list[tuple[int, Kind, str, int, int]] = []  # index in mentions, kind, name, start, end
+    one_word: list[tuple[int, Kind, str, int, int, GeoPlace | None]] = []  # index in mentions, kind, name, start, end
     unknown: list[tuple[str, int, int]] = []  # one-word phrases that named nothing here
     full_names: dict[str, str] = {}  # surname: the first full name with it
     lowered: str | None = text.lower()
@@ -294,29 +301,28 @@ def analyse(text: str) -> tuple[Mention, ...]:
         lowered = None
     for match in _runs(text):
         offset = match.start()
-        for reading in _readings(match.group(0)):
-            verdict = reading.verdict
+        for verdict, name, words, last_word, start, named_start, end, place in _readings(match.group(0)):
             kind = verdict.kind
             if verdict.needs_context:
-                kind = _in_context(text, lowered, verdict, offset + reading.start, offset + reading.end)
+                kind = _in_context(text, lowered, verdict, offset + start, offset + end)
             if kind is None:
-                if reading.words == 1:
-                    unknown.append((reading.name, offset + reading.start, offset + reading.end))
+                if words == 1:
+                    unknown.append((name, offset + start, offset + end))
                 continue
-            name, start, end = reading.name, offset + reading.named_start, offset + reading.end
-            if reading.words == 1 and kind != "organisation":
-                one_word.append((len(mentions), kind, name, start, end))
+            if words == 1 and kind != "organisation":
+                one_word.append((len(mentions), kind, name, offset + named_start, offset + end, place))
                 mentions.append(None)
             elif kind == "person":
-                full_names.setdefault(reading.last_word, name)
-                mentions.append(Mention(name, kind, start, end))
+                full_names.setdefault(last_word, name)
+                mentions.append(_mention((name, kind, offset + named_start, offset + end, None)))
             else:
-                mentions.append(Mention(name, kind, start, end, PLACES.get(name) if kind == "place" else None))
-    for index, kind, name, start, end in one_word:
+                place = place if kind == "place" else None
+                mentions.append(_mention((name, kind, offset + named_start, offset + end, place)))
+    for index, kind, name, start, end, place in one_word:
         if name in full_names:
-            mentions[index] = Mention(full_names[name], "person", start, end)
+            mentions[index] = _mention((full_names[name], "person", start, end, None))
         else:
-            mentions[index] = Mention(name, kind, start, end, PLACES.get(name) if kind == "place" else None)
+            mentions[index] = _mention((name, kind, start, end, place if kind == "place" else None))
     found = cast(list[Mention], mentions)
     surnames = [Mention(full_names[word], "person", start, end) for word, start, end in unknown if word in full_names]
     if surnames:  # the rest are in order of appearance already

@@ -107,6 +107,12 @@ def test_keywords_prefer_names_and_repeated_words() -> None:
     assert "the" not in entry.keywords
 
 
+def test_keywords_leave_out_links_function_words_and_the_words_of_names() -> None:
+    """The scheme and host of a link, function words and words of a name already counted are no keywords."""
+    entry = enrich(_entry("Flooding flooding in Lagos, https://example.org/flooding-report said Lagos officials."))
+    assert entry.keywords == ["Lagos", "flooding", "report", "officials"]
+
+
 def test_custom_enricher_overriding_a_built_in_field_is_still_validated() -> None:
     """A newsroom enricher that replaces a built-in field with a bad value is refused."""
     with pytest.raises(ValidationError):
