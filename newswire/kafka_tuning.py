@@ -11,8 +11,10 @@ too short for its size, a consumer gets nothing, ever, with the records right th
 So the wait is the short one (a caught-up consumer's latency), lengthened by
 :data:`MS_PER_THOUSAND_RECORDS` per 1,000 records in the partitions read (10 ms up to 10,000
 records, 60 ms at 60,000), and doubled while a partition is behind (more records per fetch while
-catching up), never past the long wait. A long wait while behind would cost up to that long the
-moment the consumer catches up: its last fetch is then held empty for all of it. On Apache
+catching up), never past the long wait. A long wait whenever behind would cost up to that long the
+moment the consumer catches up: its last fetch is then held empty for all of it. The long wait is
+kept for a position not known yet (a partition just assigned, history loading), where reading
+"until an empty fetch" must mean the end. On Apache
 Kafka, which answers as soon as a record arrives, the wait costs nothing while records flow.
 """
 
@@ -30,10 +32,13 @@ def fetch_wait_ms(lags: list[int | None], *, short_ms: int, long_ms: int, behind
                   ends: list[int] | None = None) -> int:
     """The wait for the next fetches: ``short_ms``, lengthened by :data:`MS_PER_THOUSAND_RECORDS` per
     1,000 records in the partitions read (``ends``: their end offsets), doubled if a partition is
-    ``behind`` records or more behind its end (or its position is unknown while it has records),
-    and never past ``long_ms`` (nor below ``short_ms``)."""
+    ``behind`` records or more behind its end, and never past ``long_ms`` (nor below ``short_ms``).
+    ``long_ms`` itself while a position is unknown (``None``: a partition just assigned, or history
+    still loading), where an empty answer must mean the end and not a broker out of time."""
+    if any(lag is None for lag in lags):
+        return max(short_ms, long_ms)
     by_size = max(short_ms, int(sum(ends or ()) * MS_PER_THOUSAND_RECORDS / 1000))
-    if any(lag is None or lag >= behind for lag in lags):
+    if any(lag is not None and lag >= behind for lag in lags):
         by_size *= 2
     return max(short_ms, min(by_size, long_ms))
 
