@@ -25,6 +25,7 @@ __all__ = [
     "NOT_NAMES",
     "DEMONYMS",
     "LOCATIVES",
+    "WEATHER_EVENTS",
 ]
 
 
@@ -144,7 +145,10 @@ TITLES = frozenset(
     Cardinal Rabbi Imam Coach Manager Striker Defender Midfielder Goalkeeper Keeper Forward Captain
     Chairman Chairwoman Chair CEO Director Chief Deputy Vice Speaker Leader Congressman Congresswoman
     Representative Rep Detective Inspector Constable Superintendent Officer Agent Reporter Correspondent
-    Editor Dean Councillor Councilman Councilwoman Attorney Prosecutor Ayatollah Patriarch Metropolitan""".split()
+    Editor Dean Councillor Councilman Councilwoman Attorney Prosecutor Ayatollah Patriarch Metropolitan
+    Bundeskanzler Bundeskanzlerin Kanzler Kanzlerin Bundespräsident Bundespräsidentin Präsident Präsidentin
+    Ministerpräsident Ministerpräsidentin Außenminister Außenministerin Président Présidente Ministre
+    Presidente Ministro Ministra""".split()
 )  # fmt: skip
 
 #: Words that make a capitalised phrase an organisation ("High Negotiations Committee").
@@ -188,7 +192,14 @@ NAME_PARTICLES = frozenset(
 )
 
 #: Prepositions after which an ambiguous name is taken as a place ("in Paris").
-LOCATIVES = frozenset("in at from to near outside inside across towards toward into around of via over".split())
+LOCATIVES = frozenset(
+    "in at from to near outside inside across towards toward into around of via over"
+    " à au aux dans vers près nach aus bei im desde hacia em"
+    .split()
+)  # fmt: skip
+
+#: Words that start the name of a storm, not of a person ("Storm Ciarán", "Hurricane Milton").
+WEATHER_EVENTS = frozenset("Storm Hurricane Typhoon Cyclone Tornado Tropical".split())
 
 
 def _given_names() -> frozenset[str]:

@@ -11,7 +11,14 @@ Only Latin-script names are recognised.
    that is also a given name, or small, needs a preposition before it ("in Victoria");
 4. a given name then more words ("Salim al-Muslat") → person;
 5. a single word next to a speech verb ("Kirby said", "said Peskov") or the surname of a
-   person named in full in the same text → person.
+   person named in full in the same text → person (not an acronym: "AFAD said");
+6. right after a name: a place that needs a preposition, joined to a place ("Cornwall and
+   Devon") → place; words after a person and "of" ("Rebecca Vincent of Reporters Without
+   Borders") → organisation.
+
+Words before a person's title that name a place or a known organisation are a name of their own
+("UN Secretary-General António Guterres"); hyphenated titles count ("Director-General"); a
+storm's name is no person's ("Storm Ciarán").
 
 :func:`analyse` is cached per text, so enrichers that share it do the work once. Names recur
 from entry to entry (a story's people and places come back in every post), so the parts that
@@ -40,6 +47,7 @@ from .gazetteer import (
     PLACES,
     SPEECH_VERBS,
     TITLES,
+    WEATHER_EVENTS,
     GeoPlace,
 )
 from .text import WordPattern
@@ -70,6 +78,7 @@ _PARTICLE_HYPHEN = re.compile(
     "-(?:" + "|".join(rf"(?<={particle}-)(?<![@/\w.]{particle}-)" for particle in _PARTICLES) + rf")[{_UPPER}]"
 )
 _WORD_IN_PHRASE = re.compile(r"\S+")
+_COORDINATION = re.compile(r",? (?:and|or|&) |, ")
 _WORDS_AFTER = re.compile(r"[^\W\d_]+")
 _POSSESSIVE = ("'s", "’s", "'", "’")
 _AUXILIARIES = frozenset("has had have also then later again previously earlier".split())
@@ -199,19 +208,28 @@ class _Verdict(NamedTuple):
 _NOTHING = _Verdict(None, 0, 0)
 
 
+def _is_title(word: str) -> bool:
+    """A title, or titles joined by hyphens ("Secretary-General", "Vice-President")."""
+    return word in TITLES or ("-" in word and all(part in TITLES for part in word.split("-")))
+
+
+def _is_acronym(word: str) -> bool:
+    return len(word) > 1 and word.isupper()
+
+
 @lru_cache(maxsize=_CACHED_PHRASES)
 def _verdict(words: tuple[str, ...]) -> _Verdict:
     """Rules 1-4 of the module docstring, as far as the words alone decide them."""
     count = len(words)
     joined = " ".join(words)
-    titles = [position for position, word in enumerate(words) if word in TITLES] if not TITLES.isdisjoint(words) else []
+    titles = [position for position, word in enumerate(words) if _is_title(word)]
     if titles and titles[-1] < count - 1:
         rest = words[titles[-1] + 1 :]
         if " ".join(rest) not in PLACES and ORG_WORDS.isdisjoint(rest):
             return _Verdict("person", titles[-1] + 1, count)
     if not ORG_WORDS.isdisjoint(words) or joined in KNOWN_ORGS:
         return _Verdict("organisation", 0, count) if not titles or titles[-1] < count - 1 else _NOTHING
-    if titles or DEMONYMS.issuperset(words):
+    if titles or DEMONYMS.issuperset(words) or words[0] in WEATHER_EVENTS:  # "Storm Ciarán" is no person
         return _NOTHING
     place = PLACES.get(joined)
     if place is not None:
@@ -219,7 +237,20 @@ def _verdict(words: tuple[str, ...]) -> _Verdict:
             return _Verdict("place", 0, count)
     if count >= 2 and words[0] in GIVEN_NAMES:
         return _Verdict("person", 0, count)
-    return _Verdict(None, 0, count, True, place is not None, count <= 2)
+    # An acronym next to a speech verb ("AFAD said") is an agency or a company, not a person.
+    short = count <= 2 and not any(_is_acronym(word) for word in words)
+    return _Verdict(None, 0, count, True, place is not None, short)
+
+
+def _before_title(words: tuple[str, ...], verdict: _Verdict) -> int:
+    """How many words before a person's titles name a place or a known organisation ("UN Secretary-General
+    António Guterres", "UK Prime Minister …"): the most that do, or 0."""
+    first_title = next(position for position, word in enumerate(words) if _is_title(word))
+    for count in range(min(first_title, verdict.first), 0, -1):
+        owner = _verdict(words[:count])
+        if owner.kind == "place" or owner.kind == "organisation" and " ".join(words[:count]) in KNOWN_ORGS:
+            return count
+    return 0
 
 
 class _Reading(NamedTuple):
@@ -241,6 +272,10 @@ def _readings(matched: str) -> tuple[_Reading, ...]:
     readings = []
     for words, starts in _pieces(matched):
         verdict = _verdict(words)
+        if verdict.kind == "person" and verdict.first > 1 and (owned := _before_title(words, verdict)):
+            owner, name = _verdict(words[:owned]), " ".join(words[:owned])
+            end = starts[owned - 1] + len(words[owned - 1])
+            readings.append(_Reading(owner, name, owned, words[owned - 1], starts[0], starts[0], end, PLACES.get(name)))
         named = words[verdict.first : verdict.last] if verdict.kind is not None else words
         end = starts[-1] + len(words[-1])
         named_start = starts[verdict.first]
@@ -266,6 +301,18 @@ def _in_context(text: str, lowered: str | None, verdict: _Verdict, start: int, e
         if lowered is None:
             return "person" if _followed_by_speech(text, end) else None
         return "person" if _SPEECH_AFTER.match(lowered, end, end + 40) else None
+    return None
+
+
+def _after_name(
+    text: str, verdict: _Verdict, words: int, previous: Kind | None, previous_end: int, start: int
+) -> Kind | None:
+    """Rule 6: a name right after another ("Cornwall and Devon": a place; "Rebecca Vincent of Reporters Without
+    Borders": an organisation)."""
+    if previous == "place" and verdict.place_after_locative and _COORDINATION.fullmatch(text, previous_end, start):
+        return "place"
+    if previous == "person" and words >= 2 and text.startswith(" of ", previous_end) and previous_end + 4 == start:
+        return "organisation"
     return None
 
 
@@ -296,6 +343,8 @@ def analyse(text: str) -> tuple[Mention, ...]:
     one_word: list[tuple[int, Kind, str, int, int, GeoPlace | None]] = []  # index in mentions, kind, name, start, end
     unknown: list[tuple[str, int, int]] = []  # one-word phrases that named nothing here
     full_names: dict[str, str] = {}  # surname: the first full name with it
+    previous_kind: Kind | None = None  # of the last name found, and where it ends
+    previous_end = -1
     lowered: str | None = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer
         lowered = None
@@ -305,6 +354,8 @@ def analyse(text: str) -> tuple[Mention, ...]:
             kind = verdict.kind
             if verdict.needs_context:
                 kind = _in_context(text, lowered, verdict, offset + start, offset + end)
+                if kind is None and previous_end >= 0:
+                    kind = _after_name(text, verdict, words, previous_kind, previous_end, offset + start)
             if kind is None:
                 if words == 1:
                     unknown.append((name, offset + start, offset + end))
@@ -318,6 +369,7 @@ def analyse(text: str) -> tuple[Mention, ...]:
             else:
                 place = place if kind == "place" else None
                 mentions.append(_mention((name, kind, offset + named_start, offset + end, place)))
+            previous_kind, previous_end = kind, offset + end
     for index, kind, name, start, end, place in one_word:
         if name in full_names:
             mentions[index] = _mention((full_names[name], "person", start, end, None))

@@ -242,3 +242,70 @@ def test_full_stops_inside_quotations_end_no_sentence() -> None:
     sentences = _Sentences(text, spans)
     assert sentences.bounds(text.index("He")) == (10, text.index("\n") - 0)
     assert sentences.bounds(text.index("here")) == (text.index("\n") + 1, len(text))
+
+
+def _names(text: str) -> dict[str, list[str]]:
+    entry = enrich(_entry(text))
+    return {
+        "people": [p.name for p in entry.people],
+        "places": [p.name for p in entry.places],
+        "organisations": [o.name for o in entry.organisations],
+        "speakers": [q.speaker or "" for q in entry.quotes],
+    }
+
+
+def test_hyphenated_title_makes_the_following_words_a_person() -> None:
+    """A title of titles joined by a hyphen works like one ("Director-General Tedros Adhanom Ghebreyesus")."""
+    found = _names("The outbreak is an emergency, Director-General Tedros Adhanom Ghebreyesus told reporters.")
+    assert found["people"] == ["Tedros Adhanom Ghebreyesus"]
+    assert _names("Vice-President Kamala Harris landed.")["people"] == ["Kamala Harris"]
+
+
+def test_known_organisation_or_place_before_a_title_is_named_too() -> None:
+    """'UN Secretary-General António Guterres' names the UN and Guterres; 'UK Prime Minister …' the UK."""
+    found = _names('"The situation is catastrophic," UN Secretary-General António Guterres said.')
+    assert found == {"people": ["António Guterres"], "places": [], "organisations": ["UN"],
+                     "speakers": ["António Guterres"]}  # fmt: skip
+    found = _names("UK Prime Minister Keir Starmer met Russian Foreign Minister Sergey Lavrov.")
+    assert found["places"] == ["UK"]
+    assert found["people"] == ["Keir Starmer", "Sergey Lavrov"]
+    assert found["organisations"] == []
+
+
+def test_storm_names_are_not_people() -> None:
+    """'Storm Ciarán' or 'Hurricane Milton' is no person, even when the second word is a given name."""
+    assert _names("Storm Ciarán brought floods as Hurricane Milton said goodbye to Florida.")["people"] == []
+
+
+def test_acronym_next_to_a_speech_verb_is_not_a_person() -> None:
+    """'AFAD said' is an agency speaking, not a person; a surname next to a verb still is one."""
+    assert _names("Rescuers pulled 14 people out, AFAD said.")["people"] == []
+    assert _names("Rescuers pulled 14 people out, Yerlikaya said.")["people"] == ["Yerlikaya"]
+
+
+def test_place_joined_to_a_place_needs_no_preposition() -> None:
+    """'in Cornwall and Devon': Devon (also a given name) is a place like Cornwall; alone it is not."""
+    assert _names("Floods hit homes in Cornwall and Devon overnight.")["places"] == ["Cornwall", "Devon"]
+    assert _names("Devon arrived late.")["places"] == []
+
+
+def test_words_after_a_person_and_of_name_an_organisation() -> None:
+    """'Rebecca Vincent of Reporters Without Borders': the words after 'of' name her organisation."""
+    found = _names("The verdict was condemned by Rebecca Vincent of Reporters Without Borders on Tuesday.")
+    assert found["organisations"] == ["Reporters Without Borders"]
+    assert found["people"] == ["Rebecca Vincent"]
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "place"),
+    [
+        ("Bundeskanzler Olaf Scholz sagte in Berlin, die Hilfen gehen weiter.", "Olaf Scholz", "Berlin"),
+        ("Le Premier ministre Gabriel Attal a annoncé à Paris un plan de soutien.", "Gabriel Attal", "Paris"),
+        ("El Presidente Gustavo Petro viajó desde Bogotá.", "Gustavo Petro", "Bogotá"),
+    ],
+)
+def test_titles_and_prepositions_of_other_languages(text: str, person: str, place: str) -> None:
+    """Titles (Bundeskanzler, Presidente) and prepositions (à, desde) of other languages count."""
+    found = _names(text)
+    assert person in found["people"]
+    assert place in found["places"]
