@@ -24,15 +24,15 @@ def test_free_port_skips_a_port_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with socket.socket() as busy:
         for candidate in range(24_000, 25_000, 2):
-            try:
-                busy.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
             with socket.socket() as probe:
                 try:
                     probe.bind(("127.0.0.1", candidate + 1))
                 except OSError:
                     continue
+            try:
+                busy.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
             break
         busy.listen()
         taken = busy.getsockname()[1]
