@@ -398,11 +398,9 @@ class GatewayServer:
                 await self._probe(consumer, tps)
 
     def _adapt_fetch_wait(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
-        """Fetch with the long wait while loading history or behind, with the short one when caught up.
-
-        The embedded broker answers a fetch with what it collected when the wait runs out, and collects
-        more slowly as a partition grows: with the short wait a reader that fell behind got fewer records
-        per fetch until it stalled (see newswire/kafka_tuning.py).
+        """Fetch with the long wait while loading history, else with a wait that grows with the topic's size
+        (doubled while behind): the embedded broker needs longer to find the tail of a larger partition, and
+        a fetch whose wait runs out first comes back empty (see newswire/kafka_tuning.py).
         """
         lags: list[int | None] = []
         ends: list[int] = []
