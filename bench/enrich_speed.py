@@ -129,15 +129,15 @@ def bench_text_figures(rounds: int, count: int) -> None:
         return [[_entry(normalise(item), 1) for item in batch] for batch in _rounds(raw, rounds)]
 
     whole = _best(fresh(), enrich)
-    shared = _best(fresh(), lambda entry: names.analyse(entry_text(entry)))
+    shared = _best(fresh(), lambda entry: names.named(entry_text(entry)))
     cold = _cold_analysis(fresh())
     parts: dict[str, float] = {}
     for enricher in DEFAULT_ENRICHERS:  # each finds the shared analysis done (cached), as inside enrich()
-        parts[enricher.__name__] = _best(fresh(), enricher, prepare=lambda entry: names.analyse(entry_text(entry)))
+        parts[enricher.__name__] = _best(fresh(), enricher, prepare=lambda entry: names.named(entry_text(entry)))
     chars = sum(len(item.body_text or "") for item in raw) / len(raw)
     print(f"bench texts: {count} entries x {rounds} rounds (mean {chars:.0f} characters of text)")
     print(f"  enrich() whole:            {whole:8.1f} µs/entry  = {1e6 / whole:,.0f} entries/s on one core")
-    print(f"  names.analyse (shared):    {shared:8.1f} µs/entry  ({cold:.1f} with the per-phrase caches empty)")
+    print(f"  names.named (shared):      {shared:8.1f} µs/entry  ({cold:.1f} with the per-phrase caches empty)")
     for name, spent in parts.items():
         print(f"  {name + ' (own)':<27}{spent:8.1f} µs/entry")
     print(f"  enrich() itself:           {whole - shared - sum(parts.values()):8.1f} µs/entry")
@@ -194,7 +194,7 @@ def main() -> None:
     )
     parser.add_argument("--against", metavar="GIT_REVISION", help="also compare enrich() with this revision's")
     args = parser.parse_args()
-    if args.entries > (names.analyse.cache_info().maxsize or 0):
+    if args.entries > min(names.analyse.cache_info().maxsize or 0, names.named.cache_info().maxsize or 0):
         parser.error("--entries must fit in the per-text analysis cache, or every enricher analyses again")
     seed_figures(args.rounds)
     bench_text_figures(args.bench_rounds, args.entries)

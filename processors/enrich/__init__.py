@@ -12,8 +12,9 @@ What a newsroom's enricher returns is validated against the :class:`Entry` field
 validating them again would only cost time. The exemption is by identity: a wrapper around
 a built-in is validated like any other enricher.
 
-Enrichers that read the names in a text share one analysis per text (:func:`.names.analyse`),
-so the work is done once per entry whatever the number of enrichers using it.
+Enrichers that read the names in a text share one analysis per text (:func:`.names.analyse`,
+sorted by kind once by :func:`.names.named`), so the work is done once per entry whatever the
+number of enrichers using it.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from newswire.schemas import Entry, Organisation, Person, Place
 
 from .gazetteer import PLACES
-from .names import analyse
+from .names import named
 from .text import entry_text
 
 __all__ = ["people_and_organisations", "places"]
@@ -23,11 +23,11 @@ _PLACES = TypeAdapter(list[Place])
 
 def people_and_organisations(entry: Entry) -> dict[str, Any]:
     """People (fullest name in the text, once each) and organisations, in order of appearance."""
-    mentions = analyse(entry_text(entry))
-    people = list(dict.fromkeys([m.name for m in mentions if m.kind == "person"]))
+    mentions = named(entry_text(entry))
+    people = list(dict.fromkeys([m.name for m in mentions.people]))
     in_full_names = {word for name in people if " " in name for word in name.split()}
     people = [name for name in people if name not in in_full_names]  # "Putin" when "Vladimir Putin" is there
-    organisations = list(dict.fromkeys([m.name for m in mentions if m.kind == "organisation"]))
+    organisations = list(dict.fromkeys([m.name for m in mentions.organisations]))
     return {
         "people": _PEOPLE.validate_python([{"name": name} for name in people]),
         "organisations": _ORGANISATIONS.validate_python([{"name": name} for name in organisations]),
@@ -44,7 +44,7 @@ def _place_fields(name: str) -> dict[str, Any]:
 def places(entry: Entry) -> dict[str, Any]:
     """Places with ISO 3166-1 country code and coordinates (a country's are its capital's)."""
     seen: dict[str, dict[str, Any]] = {}
-    for mention in analyse(entry_text(entry)):
-        if mention.kind == "place" and mention.place is not None and mention.name not in seen:
+    for mention in named(entry_text(entry)).places:
+        if mention.place is not None and mention.name not in seen:
             seen[mention.name] = _place_fields(mention.name)  # mention.place is PLACES[mention.name]
     return {"places": _PLACES.validate_python(list(seen.values()))}

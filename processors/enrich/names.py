@@ -52,7 +52,7 @@ from .gazetteer import (
 )
 from .text import WordPattern
 
-__all__ = ["Mention", "analyse", "forget_phrases", "PRONOUNS"]
+__all__ = ["Mention", "Named", "analyse", "named", "forget_phrases", "PRONOUNS"]
 
 Kind = Literal["person", "organisation", "place"]
 
@@ -381,3 +381,23 @@ def analyse(text: str) -> tuple[Mention, ...]:
         found += surnames
         found.sort(key=_START)
     return tuple(found)
+
+
+class Named(NamedTuple):
+    """The mentions of :func:`analyse` by kind, each in order of appearance."""
+
+    people: tuple[Mention, ...]
+    organisations: tuple[Mention, ...]
+    places: tuple[Mention, ...]
+
+
+@lru_cache(maxsize=512)
+def named(text: str) -> Named:
+    """The text's mentions by kind, sorted once for the enrichers that each want one kind."""
+    people: list[Mention] = []
+    organisations: list[Mention] = []
+    places: list[Mention] = []
+    add = {"person": people.append, "organisation": organisations.append, "place": places.append}
+    for mention in analyse(text):
+        add[mention.kind](mention)
+    return Named(tuple(people), tuple(organisations), tuple(places))

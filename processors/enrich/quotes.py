@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from itertools import islice
 from typing import Any
 
@@ -27,7 +28,7 @@ from pydantic import TypeAdapter
 from newswire.schemas import Entry, Quote
 
 from .gazetteer import SPEECH_VERBS
-from .names import PRONOUNS, Mention, analyse
+from .names import PRONOUNS, Mention, named
 from .text import WordPattern, entry_text
 
 __all__ = ["quotes", "find_quotes"]
@@ -48,16 +49,14 @@ class _Sentences:
     """Sentence boundaries of a text, found once (a text with several quotations asks many times).
 
     Each end mark is one character: a full stop (or ! ?) followed by whitespace, or a line break.
-    Marks inside quotations end no sentence: only the text outside them is scanned (a quotation's
-    interior is between its quote marks, so no mark outside needs to look into it)."""
+    Marks inside quotations end no sentence (a quotation's interior is between its quote marks, so
+    whether a mark outside counts never depends on what is inside)."""
 
     def __init__(self, text: str, interiors: list[tuple[int, int]]) -> None:
         self.text = text
-        self.marks: list[int] = []
-        done = 0
-        for start, end in [*interiors, (len(text), len(text))]:
-            self.marks += [match.start() for match in _SENTENCE_END.finditer(text, done, start)]
-            done = end
+        self.marks = marks = [match.start() for match in _SENTENCE_END.finditer(text)]
+        for start, end in reversed(interiors):  # (from the last: deleting shifts only the marks after)
+            del marks[bisect_left(marks, start) : bisect_left(marks, end)]
 
     def bounds(self, position: int) -> tuple[int, int]:
         """Start and end of the sentence holding ``position``.
@@ -115,13 +114,13 @@ def _word_char(char: str) -> bool:
     return char.isalnum() or char in "_'’-"
 
 
-def _person_before(position: int, people: list[Mention]) -> str | None:
+def _person_before(position: int, people: Sequence[Mention]) -> str | None:
     """The last person named before a pronoun at ``position``: the one it stands for."""
     earlier = [m for m in people if m.end <= position]
     return earlier[-1].name if earlier else None
 
 
-def _speaker_in(words: _Words, start: int, end: int, people: list[Mention], *, after_quote: bool) -> str | None:
+def _speaker_in(words: _Words, start: int, end: int, people: Sequence[Mention], *, after_quote: bool) -> str | None:
     """The speaker named around a speech verb in text[start:end], or None."""
     lowered = words.lowered(start, end)
     if SPEECH_VERBS.isdisjoint(lowered):  # decided without a word-by-word look
@@ -157,7 +156,7 @@ def find_quotes(text: str) -> list[dict[str, Any]]:
     matches = [m for m in quoted_spans if enough_words(text, m.start(), m.end())]
     if not matches:
         return []
-    people = [m for m in analyse(text) if m.kind == "person"]
+    people = named(text).people
     sentences = _Sentences(text, [(m.start() + 1, m.end() - 1) for m in quoted_spans])
     words = _Words(text)
     found: list[dict[str, Any]] = []
