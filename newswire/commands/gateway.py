@@ -57,6 +57,15 @@ async def _serve(settings: object) -> None:
         await stop.wait()
 
 
+def _die_with_parent() -> None:
+    """In a worker, before it runs: the kernel sends it SIGTERM when this parent dies, even by SIGKILL, so a
+    killed ``newswire gateway --workers N`` never leaves its workers holding the port (Linux prctl)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _run_workers(settings: object, args: argparse.Namespace) -> int:
     """N processes on one port (SO_REUSEPORT): each reads the whole topic and holds its own history."""
     from newswire.gateway.settings import GatewaySettings
@@ -70,7 +79,8 @@ def _run_workers(settings: object, args: argparse.Namespace) -> int:
            "gateway", "--host", settings.host, "--port", str(settings.port),
            "--bootstrap", settings.bootstrap, "--workers", "1",
            "--fetch-max-wait-ms", str(settings.fetch_max_wait_ms), "--coalesce-ms", str(settings.coalesce_ms)]
-    children = [subprocess.Popen(cmd, stdin=subprocess.DEVNULL, env=os.environ.copy())
+    children = [subprocess.Popen(cmd, stdin=subprocess.DEVNULL, env=os.environ.copy(),
+                                 preexec_fn=_die_with_parent if sys.platform == "linux" else None)
                 for _ in range(settings.workers)]
 
     def forward(signum: int, _frame: object) -> None:

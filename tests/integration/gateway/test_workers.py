@@ -64,3 +64,40 @@ async def test_two_workers_share_a_port_and_stop_cleanly(broker: str, writer: En
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_workers_stop_when_their_parent_is_killed(broker: str) -> None:
+    """A SIGKILLed ``gateway --workers 2`` leaves no worker behind holding the port."""
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "newswire.cli", "gateway", "--port", str(port), "--bootstrap", broker,
+        "--workers", "2", stdin=asyncio.subprocess.DEVNULL, env={**os.environ, "NEWSWIRE_GATEWAY_JWT_KEY": ""})
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not (len(child_pids(proc.pid)) == 2 and await asyncio.to_thread(ready, port)):
+            assert time.monotonic() < deadline, "workers not ready"
+            await asyncio.sleep(0.1)
+        workers = child_pids(proc.pid)
+        proc.kill()
+        await proc.wait()
+        deadline = time.monotonic() + TIMEOUT
+        while [pid for pid in workers if _alive(pid)]:
+            assert time.monotonic() < deadline, "workers outlived their parent"
+            await asyncio.sleep(0.1)
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
