@@ -172,6 +172,8 @@ KNOWN_ORGS = frozenset(
     Airbus Gazprom Rosneft Aramco Interpol Europol Frontex Eurostat ECB Fed Ofsted NHS Labour
     Conservatives Tories Bundeswehr Wagner Greenpeace Oxfam MSF Amnesty Unilever Nestle Shell BP Uber
     Netflix Disney Spotify Arsenal Juventus""".split()
+) | frozenset(
+    ["United Nations"]  # the full name of an acronym above, with no organisation word in it
 )  # fmt: skip
 
 #: Verbs that attribute speech ("Kirby said", "said Peskov", "Lavrov has noted").

@@ -17,8 +17,9 @@ Only Latin-script names are recognised.
    Borders") → organisation.
 
 Words before a person's title that name a place or a known organisation are a name of their own
-("UN Secretary-General António Guterres"); hyphenated titles count ("Director-General"); a
-storm's name is no person's ("Storm Ciarán").
+("UN Secretary-General António Guterres"); hyphenated titles count ("Director-General"), and so
+do titles of something ("Secretary of State Antony Blinken": a given name after what the title
+is of starts the person's name); a storm's name is no person's ("Storm Ciarán").
 
 :func:`analyse` is cached per text, so enrichers that share it do the work once. Names recur
 from entry to entry (a story's people and places come back in every post), so the parts that
@@ -59,18 +60,19 @@ Kind = Literal["person", "organisation", "place"]
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
 _CAP_WORD = rf"(?:[{_UPPER}][\w'’.-]*\w|(?:al|el|ad|as|ash|bin|ibn|abu)-[{_UPPER}][\w'’-]*\w)(?:['’]s?)?"
 _LINK = r"(?:van|von|der|den|de|da|di|du|del|della|dos|das|bin|ibn|abu|al|el|le|la|ter|ten|y|of|for|the)"
-#: A run of capitalised words, with lower-case particles inside; not after @ or inside a URL. Its first
+#: A run of capitalised words, with lower-case particles inside; not after @ or inside a URL, and a hashtag's word
+#: alone (group 1 is set after #: a hashtag ends a post's line, the words after it are another name). Its first
 #: word is ``_CAP_WORD`` spelt so that the pattern starts with a character class (the scan then skips
 #: to candidate characters in C) and the "not after" test is a look-behind past that first character.
 _PHRASE = re.compile(
-    rf"[{_UPPER}aebi](?<![@/\w.].)"
+    rf"[{_UPPER}aebi](?<![@/\w.].)(?:(?<=#.)()|)"
     rf"(?:(?<=[{_UPPER}])[\w'’.-]*\w|(?:[lds](?<=al|el|ad|as)|(?:sh|in|bn|bu)(?<=ash|bin|ibn|abu))-[{_UPPER}][\w'’-]*\w)"
-    rf"(?:['’]s?)?(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*"
+    rf"(?:['’]s?)?(?(1)|(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*)"
 )
 #: The same runs when none starts with a particle ("al-Muslat" after "said"): a pattern that starts at a
 #: capital only, which the scan reaches in C much faster (lower-case a, e, b, i are everywhere).
 _PHRASE_FROM_CAPITAL = WordPattern(
-    rf"[{_UPPER}](?<![@/\w.].)[\w'’.-]*\w(?:['’]s?)?(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*"
+    rf"[{_UPPER}](?<![@/\w.].)(?:(?<=#.)()|)[\w'’.-]*\w(?:['’]s?)?(?(1)|(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP_WORD})*)"
 )
 _PARTICLES = ("al", "el", "ad", "as", "ash", "bin", "ibn", "abu")
 #: The hyphen of a particle that could start a run (not after @, / or a word character).
@@ -242,10 +244,18 @@ def _verdict(words: tuple[str, ...]) -> _Verdict:
     return _Verdict(None, 0, count, True, place is not None, short)
 
 
+def _after_title_of(words: tuple[str, ...]) -> _Verdict | None:
+    """After "Secretary of", "Minister for"…: what the title is of, then a given name and more words (a person)."""
+    for position in range(1, len(words) - 1):
+        if words[position] in GIVEN_NAMES:
+            return _Verdict("person", position, len(words))
+    return None
+
+
 def _before_title(words: tuple[str, ...], verdict: _Verdict) -> int:
     """How many words before a person's titles name a place or a known organisation ("UN Secretary-General
     António Guterres", "UK Prime Minister …"): the most that do, or 0."""
-    first_title = next(position for position, word in enumerate(words) if _is_title(word))
+    first_title = next((position for position, word in enumerate(words) if _is_title(word)), 0)  # 0: no title
     for count in range(min(first_title, verdict.first), 0, -1):
         owner = _verdict(words[:count])
         if owner.kind == "place" or owner.kind == "organisation" and " ".join(words[:count]) in KNOWN_ORGS:
@@ -270,8 +280,16 @@ class _Reading(NamedTuple):
 def _readings(matched: str) -> tuple[_Reading, ...]:
     """Each phrase of a capitalised run with its verdict: one cache look-up per run in :func:`analyse`."""
     readings = []
+    previous_last, previous_end = "", 0  # the last word of the phrase before and where it ends
     for words, starts in _pieces(matched):
         verdict = _verdict(words)
+        if (
+            verdict.needs_context
+            and _is_title(previous_last)
+            and _JOINERS.issuperset(matched[previous_end : starts[0]].split())
+        ):
+            verdict = _after_title_of(words) or verdict  # "Secretary of State Antony Blinken"
+        previous_last, previous_end = words[-1], starts[-1] + len(words[-1])
         if verdict.kind == "person" and verdict.first > 1 and (owned := _before_title(words, verdict)):
             owner, name = _verdict(words[:owned]), " ".join(words[:owned])
             end = starts[owned - 1] + len(words[owned - 1])

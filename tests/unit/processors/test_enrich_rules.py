@@ -207,6 +207,7 @@ def test_runs_found_from_capitals_are_the_runs_of_the_full_pattern() -> None:
     """Scanning from capitals only finds the same capitalised runs, particles first or inside."""
     rng = random.Random(11)
     pieces = "al-Assad Bashar said el-Sisi @al-X /al-Y x.al-Z ibn-Saud bin-Laden ash-Sham e-Mail - al-x xal-Q".split()
+    pieces += ["#Syria", "#al-Bab", "#"]
     pieces += ["Ursula von der Leyen", "Ministry of Defence", "Putin’s"]
     for _ in range(3000):
         text = "".join(rng.choice(pieces) + rng.choice([" ", ", ", "", ". ", "\t", "\n"]) for _ in range(7))
@@ -309,3 +310,11 @@ def test_titles_and_prepositions_of_other_languages(text: str, person: str, plac
     found = _names(text)
     assert person in found["people"]
     assert place in found["places"]
+
+
+def test_a_hashtag_is_a_name_of_its_own() -> None:
+    """'#Beirut John Kirby noted: "…"': the hashtag names a place, the words after it a person."""
+    found = _names('Talks went on. #Beirut John Kirby noted: "The situation in Aleppo is changing quickly."')
+    assert found["people"] == ["John Kirby"]
+    assert found["speakers"] == ["John Kirby"]
+    assert found["places"] == ["Beirut", "Aleppo"]
