@@ -318,3 +318,13 @@ def test_a_hashtag_is_a_name_of_its_own() -> None:
     assert found["people"] == ["John Kirby"]
     assert found["speakers"] == ["John Kirby"]
     assert found["places"] == ["Beirut", "Aleppo"]
+
+
+def test_title_of_something_before_a_name() -> None:
+    """'Secretary of State Antony Blinken': after what the title is of, a given name starts a person's name."""
+    found = _names(
+        "Secretary of State Antony Blinken met Minister for Foreign Affairs Penny Wong at the United Nations."
+    )
+    assert found["people"] == ["Antony Blinken", "Penny Wong"]
+    assert found["organisations"] == ["United Nations"]
+    assert _names("The Bank of Jordan Valley branch closed.")["people"] == []  # no title: no person
