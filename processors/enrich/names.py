@@ -224,7 +224,11 @@ def _verdict(words: tuple[str, ...]) -> _Verdict:
     """Rules 1-4 of the module docstring, as far as the words alone decide them."""
     count = len(words)
     joined = " ".join(words)
-    titles = [position for position, word in enumerate(words) if _is_title(word)]
+    titles = (
+        [position for position, word in enumerate(words) if _is_title(word)]
+        if "-" in joined or not TITLES.isdisjoint(words)
+        else []
+    )
     if titles and titles[-1] < count - 1:
         rest = words[titles[-1] + 1 :]
         if " ".join(rest) not in PLACES and ORG_WORDS.isdisjoint(rest):
