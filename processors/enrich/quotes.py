@@ -123,9 +123,9 @@ def _person_before(position: int, people: Sequence[Mention]) -> str | None:
 def _speaker_in(words: _Words, start: int, end: int, people: Sequence[Mention], *, after_quote: bool) -> str | None:
     """The speaker named around a speech verb in text[start:end], or None."""
     lowered = words.lowered(start, end)
-    if SPEECH_VERBS.isdisjoint(lowered):  # decided without a word-by-word look
-        return None
     verbs = SPEECH_VERBS.intersection(lowered)
+    if not verbs:  # decided without a word-by-word look
+        return None
     if after_quote:
         verb_index = min(map(lowered.index, verbs))
     else:
@@ -137,15 +137,16 @@ def _speaker_in(words: _Words, start: int, end: int, people: Sequence[Mention], 
         verb = starts[verb_index]
     else:
         verb = words.start_of(start, end, verb_index, lowered[verb_index], last=not after_quote)
-    candidates: list[tuple[int, str | None]] = [(m.start, m.name) for m in people if start <= m.start and m.end <= verb]
-    candidates += [(starts[i], _person_before(starts[i], people)) for i in pronoun_indices]
-    candidates = [c for c in candidates if c[1]]
+    candidates = [(m.start, m.name) for m in people if start <= m.start and m.end <= verb]
+    if pronoun_indices:  # (a pronoun with nobody named before it stands for no one)
+        candidates += [(starts[i], name) for i in pronoun_indices if (name := _person_before(starts[i], people))]
     if candidates:
         chosen = min(candidates) if after_quote else max(candidates)
         return chosen[1]
-    after = [m for m in people if verb < m.start < end]
-    if after and after_quote and after[0].start - verb < 12:
-        return after[0].name
+    if after_quote:  # the person right after the verb ("said Peskov"); people are in order of appearance
+        after = next((m for m in people if verb < m.start < end), None)
+        if after is not None and after.start - verb < 12:
+            return after.name
     return None
 
 
