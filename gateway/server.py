@@ -257,6 +257,8 @@ class GatewayServer:
         self.hub = Hub(self.settings)
         self.metrics = GatewayMetrics(self.hub)
         self.loaded = False
+        #: set once history is loaded: until then a client's ``since`` cannot be answered, so its messages wait
+        self._history_loaded = asyncio.Event()
         self.kafka_ok = False
         self.port = self.settings.port
         self._runner: web.AppRunner | None = None
@@ -371,7 +373,8 @@ class GatewayServer:
             consumer.seek(tp, offset)
         self._set_kafka_ok(True)
         loaded_at: dict[Any, int] = {tp: off for tp, off in end.items()}
-        self.loaded = self.loaded or all(positions[tp] >= loaded_at[tp] for tp in tps)
+        if all(positions[tp] >= loaded_at[tp] for tp in tps):
+            self._mark_loaded()
         self._adapt_fetch_wait(consumer, tps)
         checked = time.monotonic()
         while True:
@@ -388,7 +391,7 @@ class GatewayServer:
             if batch:
                 self._kick()
             if not self.loaded and all(self.hub_offsets.get(tp.partition, -1) + 1 >= loaded_at[tp] for tp in tps):
-                self.loaded = True
+                self._mark_loaded()
                 if self._collections is not None:
                     self._collections.freeze_startup()
                 log.info("history loaded: %d stories", len(self.hub.stories))
@@ -396,6 +399,10 @@ class GatewayServer:
             if time.monotonic() - checked > KAFKA_PROBE_INTERVAL_S:
                 checked = time.monotonic()
                 await self._probe(consumer, tps)
+
+    def _mark_loaded(self) -> None:
+        self.loaded = True
+        self._history_loaded.set()
 
     def _adapt_fetch_wait(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
         """Fetch with the long wait while loading history, else with a wait that grows with the topic's size
@@ -620,6 +627,8 @@ class GatewayServer:
             self._kick()
         reason = "client"
         try:
+            if not self.loaded:  # a resume needs the history: hold the client's messages until it is read
+                await self._history_loaded.wait()
             async for msg in ws:
                 if out.closing:
                     continue  # draining until the client's close frame: its input no longer counts
@@ -669,6 +678,8 @@ class GatewayServer:
                 since = parse_last_event_id(raw_since, story_channel)
             except ValueError:
                 return web.Response(status=400, text="Last-Event-ID / since is not a cursor this gateway made\n")
+        if not self.loaded:  # Last-Event-ID needs the history: answer once it is read
+            await self._history_loaded.wait()
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                                "X-Accel-Buffering": "no"})
         response.enable_chunked_encoding()
