@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
@@ -93,14 +93,25 @@ class Output:
     """Reads newswire.entries, collecting (kafka timestamp ms, receive ms, raw ts ms) of entries whose id
     starts with ``prefix`` (each phase uses its own ids)."""
 
-    def __init__(self, bootstrap: str, prefix: str) -> None:
-        self.consumer = AIOKafkaConsumer(topics.ENTRIES, bootstrap_servers=bootstrap, group_id=None,
+    def __init__(self, bootstrap: str, prefix: str, *, from_end: bool = False) -> None:
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
                                          auto_offset_reset="earliest", fetch_max_wait_ms=10)
         self.prefix = prefix
+        self.from_end = from_end
         self.seen: list[tuple[int, float, int]] = []
 
     async def start(self) -> None:
+        """Assign every partition; with ``from_end``, start at the current end (a latency reader must not
+        first wade through the records of earlier phases), resolved before this returns."""
         await self.consumer.start()
+        await self.consumer.topics()
+        partitions = sorted(self.consumer.partitions_for_topic(topics.ENTRIES) or ())
+        tps = [TopicPartition(topics.ENTRIES, partition) for partition in partitions]
+        self.consumer.assign(tps)
+        if self.from_end:
+            await self.consumer.seek_to_end(*tps)
+            for tp in tps:
+                await self.consumer.position(tp)
 
     async def stop(self) -> None:
         await self.consumer.stop()
@@ -219,9 +230,15 @@ async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, back
           f"(first to last output record, {span:.2f} s)")
 
     paced = raw_entries(int(args.rate * args.seconds), seed=3)
-    collecting = asyncio.create_task(_collect(bootstrap, "s3-", len(paced), args.seconds + 120))
-    await _produce(bootstrap, paced, rate=args.rate)
-    seen = await collecting
+    output = Output(bootstrap, "s3-", from_end=True)
+    await output.start()
+    try:
+        collecting = asyncio.create_task(output.wait_for(len(paced), args.seconds + 120))
+        await _produce(bootstrap, paced, rate=args.rate)
+        await collecting
+    finally:
+        await output.stop()
+    seen = output.seen
     processing = [float(kafka_ms - raw_ts) for kafka_ms, _, raw_ts in seen]
     delivered = [received - raw_ts for _, received, raw_ts in seen]
     print(f"latency at {args.rate:.0f} entries/s for {args.seconds:.0f} s ({len(paced)} entries):")
