@@ -13,6 +13,7 @@ import time
 import orjson
 from payload import bench_entry  # type: ignore[import-not-found]
 from websockets.asyncio.server import broadcast, serve
+from websockets.exceptions import ConnectionClosed
 
 
 async def main(port: int, rate: float) -> None:
@@ -23,6 +24,8 @@ async def main(port: int, rate: float) -> None:
         try:
             async for _ in ws:
                 pass
+        except ConnectionClosed:  # the load generator ends its clients without a close handshake
+            pass
         finally:
             clients.discard(ws)
 
