@@ -35,7 +35,7 @@ from .metrics import GatewayMetrics
 from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
 
-__all__ = ["GatewayServer", "Landmark", "is_recreated", "landmark_of", "partitions_to_verify",
+__all__ = ["GatewayServer", "Landmark", "is_recreated", "landmark_of", "partitions_to_verify", "probe_timer_was_late",
            "ws_close_frame", "ws_frames"]
 
 log = logging.getLogger("newswire.gateway")
@@ -249,6 +249,12 @@ def parse_last_event_id(value: str, story_channel: bool) -> int | dict[str, int]
     return cursor
 
 
+def probe_timer_was_late(elapsed_s: float, timeout_s: float) -> bool:
+    """Whether a probe that timed out did so because the event loop ran its timer late (a long flush held
+    the loop), not because Kafka stayed silent for the timeout: then the probe proves nothing."""
+    return elapsed_s > timeout_s * 1.5
+
+
 class GatewayServer:
     """One gateway process: ``async with GatewayServer(settings) as gw:`` serves until the block ends."""
 
@@ -426,10 +432,15 @@ class GatewayServer:
 
         aiokafka reconnects on its own, so the consumer raising is no sign of an outage; this is.
         """
+        started = time.monotonic()
         try:
             end = await asyncio.wait_for(consumer.end_offsets(tps), KAFKA_PROBE_TIMEOUT_S)
             recreated = await self._forget_recreated({tp.partition: off for tp, off in end.items()})
         except (KafkaError, OSError) as exc:  # TimeoutError is an OSError
+            if isinstance(exc, TimeoutError) and probe_timer_was_late(time.monotonic() - started,
+                                                                      KAFKA_PROBE_TIMEOUT_S):
+                log.debug("Kafka probe inconclusive: the event loop was busy for %.2f s", time.monotonic() - started)
+                return  # a long fan-out held the loop past the timeout: no sign of Kafka either way
             if self.kafka_ok:
                 log.warning("Kafka at %s not answering: %r; retrying", self.settings.bootstrap, exc)
             self._set_kafka_ok(False)

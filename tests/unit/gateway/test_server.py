@@ -91,3 +91,11 @@ def test_a_partition_is_recreated_only_when_its_landmark_record_is_gone_or_anoth
     assert is_recreated(landmark, None)
     assert is_recreated(landmark, Landmark(2, "s", "s-new-3", 1))
     assert is_recreated(landmark, Landmark(2, "s", "s-e3", 2))
+
+
+def test_a_probe_timed_out_by_a_busy_loop_proves_nothing() -> None:
+    """A timer that fired well after the timeout means the loop was held (a long flush), not Kafka silent."""
+    from newswire.gateway.server import probe_timer_was_late
+
+    assert not probe_timer_was_late(0.51, 0.5)  # Kafka said nothing for the whole timeout: an outage
+    assert probe_timer_was_late(1.2, 0.5)  # the loop could not even run the timer on time
