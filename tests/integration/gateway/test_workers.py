@@ -33,18 +33,28 @@ def child_pids(pid: int) -> list[int]:
         return [int(p) for p in f.read().split()]
 
 
-async def test_two_workers_share_a_port_and_stop_cleanly(broker: str, writer: EntryWriter, story: str) -> None:
-    """Clients spread over both workers all get the entry; SIGTERM stops the parent and both workers."""
+async def _spawn_two_workers(broker: str) -> tuple[int, asyncio.subprocess.Process]:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "newswire.cli", "gateway", "--port", str(port), "--bootstrap", broker,
         "--workers", "2", stdin=asyncio.subprocess.DEVNULL, env={**os.environ, "NEWSWIRE_GATEWAY_JWT_KEY": ""})
+    return port, proc
+
+
+async def _workers_ready(proc: asyncio.subprocess.Process, port: int) -> list[int]:
+    """The two workers' pids, once both run and the port answers /readyz."""
+    deadline = time.monotonic() + TIMEOUT
+    while not (len(child_pids(proc.pid)) == 2 and await asyncio.to_thread(ready, port)):
+        assert time.monotonic() < deadline, "workers not ready"
+        await asyncio.sleep(0.1)
+    return child_pids(proc.pid)
+
+
+async def test_two_workers_share_a_port_and_stop_cleanly(broker: str, writer: EntryWriter, story: str) -> None:
+    """Clients spread over both workers all get the entry; SIGTERM stops the parent and both workers."""
+    port, proc = await _spawn_two_workers(broker)
     try:
-        deadline = time.monotonic() + TIMEOUT
-        while not (len(child_pids(proc.pid)) == 2 and await asyncio.to_thread(ready, port)):
-            assert time.monotonic() < deadline, "workers not ready"
-            await asyncio.sleep(0.1)
-        workers = child_pids(proc.pid)
+        workers = await _workers_ready(proc, port)
         clients = [await websockets.connect(f"ws://127.0.0.1:{port}/ws") for _ in range(8)]
         try:
             for ws in clients:
@@ -68,17 +78,10 @@ async def test_two_workers_share_a_port_and_stop_cleanly(broker: str, writer: En
 
 async def test_workers_stop_when_their_parent_is_killed(broker: str) -> None:
     """A SIGKILLed ``gateway --workers 2`` leaves no worker behind holding the port."""
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "newswire.cli", "gateway", "--port", str(port), "--bootstrap", broker,
-        "--workers", "2", stdin=asyncio.subprocess.DEVNULL, env={**os.environ, "NEWSWIRE_GATEWAY_JWT_KEY": ""})
+    port, proc = await _spawn_two_workers(broker)
     workers: list[int] = []
     try:
-        deadline = time.monotonic() + TIMEOUT
-        while not (len(child_pids(proc.pid)) == 2 and await asyncio.to_thread(ready, port)):
-            assert time.monotonic() < deadline, "workers not ready"
-            await asyncio.sleep(0.1)
-        workers = child_pids(proc.pid)
+        workers = await _workers_ready(proc, port)
         proc.kill()
         await proc.wait()
         deadline = time.monotonic() + TIMEOUT
