@@ -149,13 +149,10 @@ def most_similar(remembered: Mapping[str, bytes], packed: bytes, *, exclude: str
     ``remembered`` maps entry ids to :func:`signature_bytes`; ``exclude`` (the entry's own id:
     an edit is never its own duplicate) is skipped.
     """
-    ids = [entry_id for entry_id in remembered if entry_id != exclude]
-    if not ids:
-        return None
-    matrix = np.frombuffer(b"".join(remembered[i] for i in ids), dtype=">u4").reshape(-1, NUM_PERM)
-    scores = (matrix == np.frombuffer(packed, dtype=">u4")).mean(axis=1)
-    best = int(np.argmax(scores))
-    return ids[best] if scores[best] >= THRESHOLD else None
+    found = SignatureSet(capacity=max(len(remembered), 1))
+    for entry_id, signature_packed in remembered.items():
+        found.add(entry_id, signature_packed)
+    return found.most_similar(packed, exclude=exclude)
 
 
 class SignatureSet:
@@ -169,7 +166,6 @@ class SignatureSet:
     def __init__(self, capacity: int = MAX_REMEMBERED) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
-        self.capacity = capacity
         self._rows = np.zeros((capacity, NUM_PERM), dtype=np.uint32)
         self._live = np.zeros(capacity, dtype=bool)
         self._row_of: dict[str, int] = {}  # insertion order = age, oldest first
@@ -207,12 +203,9 @@ class SignatureSet:
             self._ids[row] = None
             self._free.append(row)
 
-    def clear(self) -> None:
-        for entry_id in list(self._row_of):
-            self.discard(entry_id)
-
     def most_similar(self, packed: bytes, *, exclude: str | None = None) -> str | None:
-        """Like :func:`most_similar` over this set's signatures."""
+        """The id whose signature is most similar to ``packed`` when it reaches :data:`THRESHOLD`,
+        skipping ``exclude`` (the entry's own id: an edit is never its own duplicate)."""
         if not self._row_of or (len(self._row_of) == 1 and exclude in self._row_of):
             return None
         used = self._in_use
