@@ -58,9 +58,8 @@ def _depth(obj: Any, limit: int) -> int:
     return deepest
 
 
-def _may_be_deeper_than(data: bytes | str | bytearray | memoryview, limit: int) -> bool:
+def _may_be_deeper_than(raw: bytes, limit: int) -> bool:
     """False when the text has too few brackets to nest past ``limit`` (most records): no walk needed."""
-    raw = data.encode() if isinstance(data, str) else bytes(data)
     return raw.count(b"[") + raw.count(b"{") > limit
 
 
@@ -82,27 +81,31 @@ def _check_duplicate_keys(text: str) -> None:
 def loads(data: bytes | str) -> Any:
     """Parse JSON (bytes must be UTF-8), raising SchemaError with a readable reason
     (malformed JSON, invalid UTF-8, duplicate keys, nesting deeper than MAX_DEPTH)."""
-    if isinstance(data, bytes | bytearray | memoryview):
+    if isinstance(data, str):
+        text = data
+    else:
         try:
-            bytes(data).decode("utf-8")
+            text = bytes(data).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SchemaError(f"invalid UTF-8 at byte {exc.start}") from None
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise SchemaError(f"malformed JSON: {exc}") from None
-    if _may_be_deeper_than(data, MAX_DEPTH) and _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+    # one bytes form for the checks below (orjson has already refused text that would not encode)
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    if _may_be_deeper_than(raw, MAX_DEPTH) and _depth(obj, MAX_DEPTH) > MAX_DEPTH:
         raise SchemaError(f"JSON nested deeper than {MAX_DEPTH} levels")
-    if isinstance(obj, dict | list) and not _is_compact_form(obj, data):
-        _check_duplicate_keys(data if isinstance(data, str) else bytes(data).decode("utf-8"))
+    if isinstance(obj, dict | list) and not _is_compact_form(obj, raw):
+        _check_duplicate_keys(text)
     return obj
 
 
-def _is_compact_form(obj: Any, data: bytes | str) -> bool:
-    """Whether ``data`` is exactly orjson's own serialisation of ``obj``, as every record newswire writes is.
+def _is_compact_form(obj: Any, raw: bytes) -> bool:
+    """Whether ``raw`` is exactly orjson's own serialisation of ``obj``, as every record newswire writes is.
     Then it has no duplicate key (a dropped duplicate would make the serialisation shorter), and the slower
     second parse is not needed; anything else (spaces, escapes, other writers) takes that parse."""
-    return orjson.dumps(obj) == (data.encode() if isinstance(data, str) else bytes(data))
+    return orjson.dumps(obj) == raw
 
 
 def validate(model: type[M], obj: Any) -> M:
