@@ -14,7 +14,6 @@ import contextlib
 import logging
 import struct
 import time
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -26,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from newswire.broker import ensure_topics
 from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
+from newswire.landmarks import Landmark, is_recreated, landmark_of
 from newswire.schemas import topics
 from newswire.settings import KafkaSettings
 
@@ -35,8 +35,7 @@ from .metrics import GatewayMetrics
 from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
 
-__all__ = ["GatewayServer", "Landmark", "is_recreated", "landmark_of", "partitions_to_verify", "probe_timer_was_late",
-           "ws_close_frame", "ws_frames"]
+__all__ = ["GatewayServer", "partitions_to_verify", "probe_timer_was_late", "ws_close_frame", "ws_frames"]
 
 log = logging.getLogger("newswire.gateway")
 
@@ -65,27 +64,6 @@ def ws_frames(payloads: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Landmark:
-    """The last record read from a partition; unless the topic was recreated, it is still at its offset."""
-
-    offset: int
-    story: object
-    id: object
-    version: object
-
-
-def landmark_of(offset: int, value: bytes | None) -> Landmark:
-    """The landmark a record at ``offset`` makes (an unreadable value leaves only the offset to compare)."""
-    try:
-        entry = orjson.loads(value) if value is not None else None
-    except orjson.JSONDecodeError:
-        entry = None
-    if not isinstance(entry, dict):
-        return Landmark(offset, None, None, None)
-    return Landmark(offset, entry.get("story"), entry.get("id"), entry.get("version"))
-
-
 def partitions_to_verify(landmarks: dict[int, Landmark], end_offsets: dict[int, int],
                          ends_seen: dict[int, int]) -> list[int]:
     """Partitions whose reported end is below the next offset to read, on a first answer or a lower end.
@@ -105,11 +83,6 @@ def partitions_to_verify(landmarks: dict[int, Landmark], end_offsets: dict[int, 
         if seen is None or end < seen:
             suspects.append(partition)
     return sorted(suspects)
-
-
-def is_recreated(landmark: Landmark, found: Landmark | None) -> bool:
-    """Whether the partition was recreated: the record now at the landmark's offset (None: absent) differs."""
-    return found != landmark
 
 
 def ws_close_frame(code: int, reason: str) -> bytes:

@@ -31,7 +31,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
-from newswire.schemas import DeadLetterSource, encode, topics
+from newswire.landmarks import Landmark, is_recreated, landmark_of
+from newswire.schemas import DeadLetterSource, Entry, encode, topics
 from newswire.schemas.ninjs import to_ninjs
 from newswire.settings import KafkaSettings, env_bool, env_float, env_int, env_str
 
@@ -144,7 +145,7 @@ class EntriesReader:
                 try:
                     data = orjson.loads(record.value)
                     state.absorb(data)
-                    state.note_on_topic(record.offset, data["id"], data["version"])
+                    state.note_on_topic(Landmark(record.offset, data["story"], data["id"], data["version"]))
                 except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
                     log.warning("skipped unreadable %s[%d]@%d: %s", topics.ENTRIES, partition, record.offset, exc)
                 count += 1
@@ -157,19 +158,14 @@ class EntriesReader:
 
         End offsets cannot tell a recreated topic that has caught up again from the old one, and the
         embedded broker reports the last batch's base offset as the end; the record itself can."""
-        if state.landmark is None:
+        landmark = state.landmark
+        if landmark is None:
             return True
-        offset, entry_id, version = state.landmark
         assert self._consumer is not None
-        self._consumer.seek(tp, offset)
+        self._consumer.seek(tp, landmark.offset)
         batch = (await self._consumer.getmany(tp, timeout_ms=self.fetch_wait_ms + 200, max_records=1)).get(tp, [])
-        if not batch or batch[0].offset != offset:
-            return False
-        try:
-            data = orjson.loads(batch[0].value)
-        except orjson.JSONDecodeError:
-            return False
-        return isinstance(data, dict) and data.get("id") == entry_id and data.get("version") == version
+        found = landmark_of(batch[0].offset, batch[0].value) if batch and batch[0].offset == landmark.offset else None
+        return not is_recreated(landmark, found)
 
     async def stop(self) -> None:
         if self._consumer is not None:
@@ -186,12 +182,12 @@ def _freeze_long_lived() -> None:
     gc.freeze()
 
 
-def _landmark_setter(state: PartitionState, entry_id: str, version: int) -> Any:
+def _landmark_setter(state: PartitionState, entry: Entry) -> Any:
     """A done-callback for an entry's send: note where the entry landed (nothing if the send failed)."""
 
     def note(sent: Any) -> None:
         if not sent.cancelled() and sent.exception() is None:
-            state.note_on_topic(sent.result().offset, entry_id, version)
+            state.note_on_topic(Landmark(sent.result().offset, entry.story, entry.id, entry.version))
 
     return note
 
@@ -323,7 +319,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
             key = entry.story.encode()
             # same partition number as the raw record: the read-back above finds it there
             sent = await producer.send(topics.ENTRIES, key, encode(entry), partition, None, None)
-            sent.add_done_callback(_landmark_setter(processor.state(partition), entry.id, entry.version))
+            sent.add_done_callback(_landmark_setter(processor.state(partition), entry))
             if settings.ninjs_topic:
                 await producer.send(topics.NINJS, key, orjson.dumps(to_ninjs(entry)), None, None, None)
             processor.apply(outcome)

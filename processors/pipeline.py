@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from newswire.landmarks import Landmark
 from newswire.schemas import DeadLetter, DeadLetterSource, Entry, SchemaError, decode_raw
 
 from . import neardup
@@ -58,9 +59,9 @@ class PartitionState:
     near: dict[str, neardup.SignatureSet] = field(default_factory=dict)
     #: offset on newswire.entries up to which this state has read back (see the worker)
     read_to: int = 0
-    #: (offset, id, version) of the newest record known to be on newswire.entries (read back or emitted):
-    #: if it is no longer there, the topic was recreated (a broker restarted without storage)
-    landmark: tuple[int, str, int] | None = None
+    #: the newest record known to be on newswire.entries (read back or emitted): if it is no longer
+    #: there, the topic was recreated (a broker restarted without storage; see newswire/landmarks.py)
+    landmark: Landmark | None = None
 
     def reset(self) -> None:
         """Forget everything (the output topic this state was read from is gone)."""
@@ -70,10 +71,10 @@ class PartitionState:
         self.read_to = 0
         self.landmark = None
 
-    def note_on_topic(self, offset: int, entry_id: str, version: int) -> None:
-        """Remember that this entry is on newswire.entries at ``offset`` (kept if newer than the last one)."""
-        if self.landmark is None or offset > self.landmark[0]:
-            self.landmark = (offset, entry_id, version)
+    def note_on_topic(self, landmark: Landmark) -> None:
+        """Remember that an entry is on newswire.entries at ``landmark.offset`` (kept if newer than the last one)."""
+        if self.landmark is None or landmark.offset > self.landmark.offset:
+            self.landmark = landmark
 
     def absorb(self, entry: Entry | dict[str, Any], signature: bytes | None | Literal["compute"] = "compute") -> None:
         """Take an emitted entry (model or decoded JSON) into the state, unless the state already knows

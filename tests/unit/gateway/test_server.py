@@ -7,14 +7,12 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from newswire.gateway.server import (
-    Landmark,
-    is_recreated,
-    landmark_of,
     parse_last_event_id,
     partitions_to_verify,
     ws_close_frame,
     ws_frames,
 )
+from newswire.landmarks import Landmark, is_recreated, landmark_of
 
 
 def read_frames(data: bytes) -> list[Frame]:
