@@ -180,19 +180,8 @@ def _wait_ready(worker: subprocess.Popen[bytes], logs: Path, name: str) -> None:
         time.sleep(0.1)
 
 
-def _start_worker(bootstrap: str, logs: Path, name: str) -> subprocess.Popen[bytes]:
-    worker = _spawn_worker(bootstrap, logs, name)
-    try:
-        _wait_ready(worker, logs, name)
-    except BaseException:
-        _stop_worker(worker)
-        raise
-    return worker
-
-
-def _start_workers(bootstrap: str, logs: Path, count: int) -> list[subprocess.Popen[bytes]]:
-    """``count`` workers of one group, started together so they join the group in one rebalance."""
-    names = [f"measured-{number}" for number in range(count)]
+def _start_workers(bootstrap: str, logs: Path, names: list[str]) -> list[subprocess.Popen[bytes]]:
+    """Workers of one group, one per name, started together so they join the group in one rebalance."""
     started = [_spawn_worker(bootstrap, logs, name) for name in names]
     try:
         for worker, name in zip(started, names, strict=True):
@@ -260,22 +249,22 @@ def main() -> None:
         logs = Path(tmp)
         broker = EmbeddedBroker(log_path=logs / "broker.log")
         broker.spawn()
-        measured: list[subprocess.Popen[bytes]] = []
+        running: list[subprocess.Popen[bytes]] = []
         try:
             bootstrap = broker.bootstrap
             asyncio.run(wait_for_metadata(bootstrap, 30))
             asyncio.run(ensure_topics(bootstrap, topics.ALL, args.partitions))
-            worker = _start_worker(bootstrap, logs, "warm-up")
+            running = _start_workers(bootstrap, logs, ["warm-up"])
             asyncio.run(_warm_up(bootstrap))
-            _stop_worker(worker)
+            _stop_worker(running.pop())
             # the backlog goes in while no worker runs, so producing it takes no CPU from the measured worker
             backlog = raw_entries(args.entries, seed=2)
             asyncio.run(_produce(bootstrap, backlog))
             chars = statistics.mean(len(entry.body_text or "") for _, entry, _ in backlog)
-            measured = _start_workers(bootstrap, logs, args.workers)
+            running = _start_workers(bootstrap, logs, [f"measured-{number}" for number in range(args.workers)])
             asyncio.run(_throughput_and_latency(args, bootstrap, len(backlog), chars))
         finally:
-            for worker in measured:
+            for worker in running:
                 _stop_worker(worker)
             broker.stop()
 
