@@ -9,7 +9,9 @@ with 500 entries; then:
    characters of text dense with people, places, organisations and quotes), starts a worker
    on that backlog and reports entries/s from the first to the last output record (Kafka
    timestamps on newswire.entries, set when the worker sends), so the producer takes no CPU
-   from the measured worker;
+   from the measured worker, and the workers' CPU time per entry (user + system, from
+   /proc, between the workers being ready and the last entry coming out): a figure that
+   another benchmark running on the machine disturbs less than entries/s;
 2. latency: produces at R entries/s for S seconds while reading newswire.entries, and reports
    per-entry latency p50/p99 as the output record's timestamp minus the raw event's ``ts``
    (processing, including the raw fetch) and as receive time minus ``ts`` (what a consumer
@@ -160,6 +162,12 @@ async def _collect(bootstrap: str, prefix: str, count: int, timeout: float) -> l
         await output.stop()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(values, n=1000)[int(fraction * 1000) - 1] if len(values) > 1 else values[0]
 
@@ -209,14 +217,18 @@ async def _warm_up(bootstrap: str) -> None:
     await collecting
 
 
-async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, backlog: int, chars: float) -> None:
+async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, backlog: int, chars: float,
+                                  workers: list[subprocess.Popen[bytes]]) -> None:
+    cpu_before = sum(_cpu_seconds(worker.pid) for worker in workers)
     seen = await _collect(bootstrap, "s2-", backlog, 300)
+    cpu_used = sum(_cpu_seconds(worker.pid) for worker in workers) - cpu_before
     stamps = [kafka_ms for kafka_ms, _, _ in seen]
     span = (max(stamps) - min(stamps)) / 1000
     workers = "one worker" if args.workers == 1 else f"{args.workers} workers"
     print(f"throughput: {backlog} entries (mean {chars:.0f} characters of text), {workers}, {args.partitions} "
           f"partitions, backlog produced before it started: {backlog / span:,.0f} entries/s "
           f"(first to last output record, {span:.2f} s)")
+    print(f"  worker CPU: {cpu_used / backlog * 1e6:,.0f} µs per entry (user + system, all workers)")
 
     paced = raw_entries(int(args.rate * args.seconds), seed=3)
     output = Output(bootstrap, "s3-", from_end=True)
@@ -262,7 +274,7 @@ def main() -> None:
             asyncio.run(_produce(bootstrap, backlog))
             chars = statistics.mean(len(entry.body_text or "") for _, entry, _ in backlog)
             running = _start_workers(bootstrap, logs, [f"measured-{number}" for number in range(args.workers)])
-            asyncio.run(_throughput_and_latency(args, bootstrap, len(backlog), chars))
+            asyncio.run(_throughput_and_latency(args, bootstrap, len(backlog), chars, running))
         finally:
             for worker in running:
                 _stop_worker(worker)
