@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newswire.processors.neardup import THRESHOLD, canonical_text, check, signature, similarity
 
@@ -157,3 +161,23 @@ def test_signature_set_forgets_the_oldest_and_replaces_edits() -> None:
     assert found.most_similar(signature_bytes("second post about talks in Geneva with the delegation")) is None
     found.discard("one")
     assert "one" not in found and len(found) == 1
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80) | st.text(alphabet=st.characters(codec="ascii")))
+def test_canonical_words_are_letters_and_digits_on_any_text(text: str) -> None:
+    """The words compared are the runs of letters and digits, whether the text is ASCII-only or not."""
+    from newswire.processors.neardup import _canonical_words
+
+    words = _canonical_words(text)
+    assert " ".join(words) == canonical_text(text)
+    assert all(re.fullmatch(r"[^\W_]+", word) for word in words)
+    assert len(words) == len(re.findall(r"[^\W_]+", " ".join(words)))
+
+
+def test_word_hashes_are_crc32_for_known_and_new_words() -> None:
+    """Each word's hash is its crc32, whether it was seen before or not (a text mixing both)."""
+    from newswire.processors.neardup import _word_hashes
+
+    _word_hashes(["convoy", "border"])
+    words = ["convoy", "never-seen-zq", "border", "ünïcödé", "convoy"]
+    assert _word_hashes(words).tolist() == [zlib.crc32(word.encode()) for word in words]
