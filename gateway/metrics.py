@@ -72,7 +72,7 @@ class GatewayMetrics:
         self.refused = Counter("newswire_gateway_refused_connections", "connections refused at the handshake",
                                ["reason"], registry=self.registry)
         self.flush_seconds = Histogram("newswire_gateway_flush_seconds",
-                                       "time to write one coalescing window to every client",
+                                       "time to write one step of a fan-out round (up to WRITE_SLICE clients)",
                                        buckets=LATENCY_BUCKETS, registry=self.registry)
         self.latency = Histogram("newswire_gateway_delivery_latency_seconds",
                                  "from the entry's Kafka timestamp to the socket write",

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import struct
+import threading
 import time
 from importlib import resources
 from typing import Any
@@ -29,6 +30,7 @@ from newswire.landmarks import Landmark, is_recreated, landmark_of
 from newswire.schemas import topics
 from newswire.settings import KafkaSettings
 
+from .delivery import DeliveryQueue
 from .fanout import FanoutWriter
 from .gc_policy import FullCollections
 from .metrics import GatewayMetrics
@@ -43,6 +45,9 @@ log = logging.getLogger("newswire.gateway")
 #: A ListOffsets request is cheap, and the embedded broker restarts in about a second: probe several times in it.
 KAFKA_PROBE_INTERVAL_S = 0.25
 KAFKA_PROBE_TIMEOUT_S = 0.5
+#: How often the reader asks for the topic's partitions (and at once after a recreated topic): a topic
+#: recreated after a broker restart, or given more partitions, must be read whole.
+PARTITIONS_CHECK_INTERVAL_S = 5.0
 #: How long the reader's poll waits for records before it looks at the probe and the fetch wait again.
 POLL_TIMEOUT_MS = 100
 
@@ -89,6 +94,10 @@ def ws_close_frame(code: int, reason: str) -> bytes:
     """An unmasked websocket close frame; the reason is cut to the 123 bytes a control frame allows."""
     payload = struct.pack("!H", code) + reason.encode()[:123]
     return bytes((0x88, len(payload))) + payload
+
+
+class PartitionsChanged(Exception):
+    """The topic's partitions are not the ones the reader was assigned: read them all, from where it was."""
 
 
 class _WsOut:
@@ -242,8 +251,17 @@ class GatewayServer:
         self.port = self.settings.port
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        #: The Kafka reader's thread and its event loop (see _run_reader).
+        self._reader: threading.Thread | None = None
+        self._reader_loop: asyncio.AbstractEventLoop | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+        self._main_loop: asyncio.AbstractEventLoop | None = None
+        #: Whether the reader has read up to the ends it found at start (its own view; ``loaded`` is the hub's).
+        self._history_read = False
         self._flush_handle: asyncio.TimerHandle | None = None
         self._writer = FanoutWriter(self.settings.write_threads)
+        self._deliveries = DeliveryQueue()
+        self._write_handle: asyncio.Handle | None = None
         self._collections = (FullCollections(self.settings.gc_full_interval_s, self.settings.gc_full_after_closed)
                              if self.settings.gc_full_interval_s > 0 else None)
         self._last_flush = 0.0
@@ -287,7 +305,13 @@ class GatewayServer:
         loop = asyncio.get_running_loop()
         if self._collections is not None:
             self._collections.start(time.monotonic())
-        self._tasks = [loop.create_task(self._consume()), loop.create_task(self._housekeeping())]
+        self._main_loop = loop
+        started = threading.Event()
+        self._reader = threading.Thread(target=self._run_reader, args=(started,), name="newswire-kafka-reader",
+                                        daemon=True)
+        self._reader.start()
+        started.wait()
+        self._tasks = [loop.create_task(self._housekeeping())]
         log.info("gateway listening on http://%s:%d (ws /ws, sse /sse)", self.settings.host, self.port)
 
     async def stop(self) -> None:
@@ -296,6 +320,7 @@ class GatewayServer:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self._stop_reader()
         closing = [asyncio.ensure_future(ws.close(code=1001, message=b"server shutting down"))
                    for ws in list(self._websockets)]
         if closing:
@@ -306,6 +331,8 @@ class GatewayServer:
             await self._runner.cleanup()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
+        if self._write_handle is not None:
+            self._write_handle.cancel()
         self._writer.close()
         if self._collections is not None:
             self._collections.stop()
@@ -319,6 +346,60 @@ class GatewayServer:
             await asyncio.sleep(0.02)
 
     # ---- Kafka -----------------------------------------------------------------------------------------
+    #
+    # The reader runs in a thread with its own event loop. In the main loop a fan-out to thousands of
+    # sockets keeps the loop busy for tens of milliseconds at a time, and aiokafka needs several loop turns
+    # from one fetch to the next (answer, records handed over, next request): there, a busy gateway read
+    # Kafka once per fan-out round. In its own thread the reader fetches back to back (the socket writes
+    # release the GIL), and hands each batch of records to the main loop, where they join the writes not
+    # made yet (see delivery.py).
+
+    def _run_reader(self, started: threading.Event) -> None:
+        async def main() -> None:
+            self._reader_loop = asyncio.get_running_loop()
+            self._reader_task = asyncio.current_task()
+            started.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._consume()
+
+        try:
+            asyncio.run(main())
+        finally:
+            started.set()
+
+    async def _stop_reader(self) -> None:
+        reader, loop, task = self._reader, self._reader_loop, self._reader_task
+        if reader is None:
+            return
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # its loop already ended
+                loop.call_soon_threadsafe(task.cancel)
+        await asyncio.to_thread(reader.join, 10)
+        if reader.is_alive():
+            log.warning("the Kafka reader did not stop within 10 s")
+        self._reader = None
+
+    def _to_main(self, callback: Any, *args: Any) -> None:
+        """Run ``callback(*args)`` in the main loop (in call order), from the reader's thread."""
+        assert self._main_loop is not None
+        with contextlib.suppress(RuntimeError):  # the main loop closed: the server is stopping
+            self._main_loop.call_soon_threadsafe(callback, *args)
+
+    def _ingest(self, records: list[tuple[int, int, bytes | None, int]], history_read: bool) -> None:
+        """(In the main loop) records read from ``newswire.entries``, in order, into the hub."""
+        for partition, offset, value, timestamp in records:
+            try:
+                self.hub.ingest_bytes(value, timestamp)
+            except BadRecord as exc:
+                log.warning("skipping %s[%d]@%d: %s", topics.ENTRIES, partition, offset, exc)
+        if records:
+            self._kick()
+        if history_read and not self.loaded:
+            self._mark_loaded()
+            if self._collections is not None:
+                self._collections.freeze_startup()
+            log.info("history loaded: %d stories", len(self.hub.stories))
+
 
     async def _consume(self) -> None:
         """Read ``newswire.entries`` from the beginning forever, restarting the client after errors."""
@@ -332,6 +413,9 @@ class GatewayServer:
                 await self._read(consumer)
             except asyncio.CancelledError:
                 raise
+            except PartitionsChanged as exc:
+                log.warning("%s: %s; reading them all", topics.ENTRIES, exc)
+                continue
             except (KafkaError, OSError) as exc:
                 self._set_kafka_ok(False)
                 log.warning("Kafka at %s: %r; retrying", self.settings.bootstrap, exc)
@@ -352,32 +436,33 @@ class GatewayServer:
             consumer.seek(tp, offset)
         self._set_kafka_ok(True)
         loaded_at: dict[Any, int] = {tp: off for tp, off in end.items()}
-        if all(positions[tp] >= loaded_at[tp] for tp in tps):
-            self._mark_loaded()
+        if not self._history_read and all(positions[tp] >= loaded_at[tp] for tp in tps):
+            self._history_read = True
+            self._to_main(self._ingest, [], True)
         self._adapt_fetch_wait(consumer, tps)
-        checked = time.monotonic()
+        checked = partitions_checked = time.monotonic()
         while True:
             batch = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS, max_records=10_000)
+            records = []
             for tp, messages in batch.items():
-                for message in messages:
-                    self.hub_offsets[tp.partition] = message.offset
-                    try:
-                        self.hub.ingest_bytes(message.value, message.timestamp)
-                    except BadRecord as exc:
-                        log.warning("skipping %s[%d]@%d: %s", tp.topic, tp.partition, message.offset, exc)
+                partition = tp.partition
+                records.extend((partition, m.offset, m.value, m.timestamp) for m in messages)
                 if messages:
-                    self.landmarks[tp.partition] = landmark_of(messages[-1].offset, messages[-1].value)
-            if batch:
-                self._kick()
-            if not self.loaded and all(self.hub_offsets.get(tp.partition, -1) + 1 >= loaded_at[tp] for tp in tps):
-                self._mark_loaded()
-                if self._collections is not None:
-                    self._collections.freeze_startup()
-                log.info("history loaded: %d stories", len(self.hub.stories))
+                    self.hub_offsets[partition] = messages[-1].offset
+                    self.landmarks[partition] = landmark_of(messages[-1].offset, messages[-1].value)
+            newly_read = not self._history_read and all(
+                self.hub_offsets.get(tp.partition, -1) + 1 >= loaded_at[tp] for tp in tps)
+            if newly_read:
+                self._history_read = True
+            if records or newly_read:
+                self._to_main(self._ingest, records, newly_read)
             self._adapt_fetch_wait(consumer, tps)
             if time.monotonic() - checked > KAFKA_PROBE_INTERVAL_S:
                 checked = time.monotonic()
-                await self._probe(consumer, tps)
+                recreated = await self._probe(consumer, tps)
+                if recreated or checked - partitions_checked > PARTITIONS_CHECK_INTERVAL_S:
+                    partitions_checked = checked
+                    await self._check_partitions(consumer, {tp.partition for tp in tps})
 
     def _mark_loaded(self) -> None:
         self.loaded = True
@@ -394,14 +479,26 @@ class GatewayServer:
             highwater = max(consumer.highwater(tp) or 0, self._ends_seen.get(tp.partition, 0))
             ends.append(highwater)
             lags.append(max(highwater - (self.hub_offsets.get(tp.partition, -1) + 1), 0))
-        if not self.loaded:
+        if not self._history_read:
             lags.append(None)
         set_fetch_wait(consumer, fetch_wait_ms(lags, short_ms=self.settings.fetch_max_wait_ms,
                                                long_ms=self.settings.catch_up_fetch_wait_ms,
                                                behind=self.settings.behind_records, ends=ends))
 
-    async def _probe(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+    async def _check_partitions(self, consumer: AIOKafkaConsumer, assigned: set[int]) -> None:
+        """Raise :class:`PartitionsChanged` when the topic's partitions (fresh metadata) differ from ``assigned``."""
+        try:
+            # fresh metadata (the consumer's own is refreshed only every few minutes or after errors)
+            cluster = await asyncio.wait_for(consumer._client.fetch_all_metadata(), KAFKA_PROBE_TIMEOUT_S)
+        except (KafkaError, OSError):
+            return  # the probe reports an outage; the partitions are checked again later
+        parts = cluster.partitions_for_topic(topics.ENTRIES)
+        if parts and set(parts) != assigned:
+            raise PartitionsChanged(f"partitions {sorted(parts)} (reading {sorted(assigned)})")
+
+    async def _probe(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> list[int]:
         """Ask Kafka for the end offsets: readiness follows the answer, and a recreated topic is read from 0.
+        Returns the partitions found recreated.
 
         aiokafka reconnects on its own, so the consumer raising is no sign of an outage; this is.
         """
@@ -413,15 +510,16 @@ class GatewayServer:
             if isinstance(exc, TimeoutError) and probe_timer_was_late(time.monotonic() - started,
                                                                       KAFKA_PROBE_TIMEOUT_S):
                 log.debug("Kafka probe inconclusive: the event loop was busy for %.2f s", time.monotonic() - started)
-                return  # a long fan-out held the loop past the timeout: no sign of Kafka either way
+                return []  # a long fan-out held the loop past the timeout: no sign of Kafka either way
             if self.kafka_ok:
                 log.warning("Kafka at %s not answering: %r; retrying", self.settings.bootstrap, exc)
             self._set_kafka_ok(False)
             self._ends_seen = {}  # the broker may come back empty: check the next ends again
-            return
+            return []
         for partition in recreated:
             consumer.seek(TopicPartition(topics.ENTRIES, partition), 0)
         self._set_kafka_ok(True)
+        return recreated
 
     async def _forget_recreated(self, end_offsets: dict[int, int]) -> list[int]:
         """Read recreated partitions from offset 0 again; the history already held stays.
@@ -501,19 +599,42 @@ class GatewayServer:
             self._flush_handle = loop.call_at(loop.time() + max(0.0, due), self._flush)
 
     def _flush(self) -> None:
+        """Queue what the protocol has due (merging into writes not made yet), then start writing."""
         self._flush_handle = None
-        started = self._last_flush = asyncio.get_running_loop().time()
+        self._last_flush = asyncio.get_running_loop().time()
         plan = self.hub.flush()
+        for channel, subscribers, payloads, records in plan.batches:
+            self._deliveries.add_batch(channel, subscribers, payloads, records)
+        for session, outbox in plan.sessions:
+            self._deliveries.add_outbox(session, outbox, close_after=session.close is not None)
+        if self._write_handle is None and self._deliveries:
+            self._write_slice()
+        self._kick()
+
+    def _write_slice(self) -> None:
+        """Write the next slice of sessions, then let the loop read Kafka and clients before the next one."""
+        loop = asyncio.get_running_loop()
+        self._write_handle = None
+        started = loop.time()
         limit = self.settings.max_buffer_bytes
         slow: list[Session] = []
         deliveries = 0
-        for _, subscribers, payloads, records in plan.batches:
-            chunk = ws_frames(payloads)
+        for delivery, sessions, done in self._deliveries.take(self.settings.write_slice):
+            if delivery.channel is None:
+                session = sessions[0]
+                if delivery.payloads and session.io is not None:
+                    session.io.write_chunk(delivery.chunk(ws_frames), delivery.payloads)
+                if delivery.close_after:
+                    self._close(session)
+                continue
+            chunk = delivery.chunk(ws_frames)
             direct: list[_WsOut] = []
             fds: list[int] = []
-            for session in subscribers:
+            for session in sessions:
                 out = session.io
-                # what is still unsent from earlier windows decides; one window's burst may pass the limit
+                if out is None:
+                    continue
+                # what is still unsent from earlier rounds decides; one round's burst may pass the limit
                 backlog = out.buffered()
                 if backlog > limit:
                     slow.append(session)
@@ -523,29 +644,26 @@ class GatewayServer:
                     direct.append(out)
                     fds.append(fd)
                 else:
-                    out.write_chunk(chunk, payloads)
+                    out.write_chunk(chunk, delivery.payloads)
             for index, written in self._writer.write(chunk, fds):
                 # the transport buffers what the socket did not take (or reports the broken socket)
                 direct[index].transport.write(chunk[written:])
-            deliveries += len(subscribers) * len(payloads)
-            now_ms = time.time() * 1000
-            for rec in records:
-                self.metrics.latency.observe(max(0.0, (now_ms - rec.kafka_ts) / 1000))
+            deliveries += len(sessions) * len(delivery.payloads)
+            if done and delivery.records:
+                now_ms = time.time() * 1000
+                for rec in delivery.records:
+                    self.metrics.latency.observe(max(0.0, (now_ms - rec.kafka_ts) / 1000))
         if deliveries:
             self.metrics.deliveries.inc(deliveries)
-            self.metrics.flush_seconds.observe(asyncio.get_running_loop().time() - started)
-        for session, outbox in plan.sessions:
-            if outbox and session.io is not None:
-                session.io.write_chunk(ws_frames(outbox), outbox)
-            if session.close is not None:
-                self._close(session)
+            self.metrics.flush_seconds.observe(loop.time() - started)
         for session in slow:
             if session.close is None:
                 self.metrics.slow_client_drops.inc()
                 self.hub.request_close(session, CLOSE_SLOW,
                                        f"too slow: more than {limit} bytes waiting to be sent")
                 self._close(session)
-        self._kick()
+        if self._deliveries:
+            self._write_handle = loop.call_soon(self._write_slice)
 
     def _close(self, session: Session) -> None:
         """Close a session the protocol gave up on, in its own task (the fan-out never waits for it)."""

@@ -50,6 +50,9 @@ class GatewaySettings:
         default_factory=lambda: _positive_float(P + "HISTORY_MAX_AGE_S", 48 * 3600))
     #: Everything due to one client within this window goes out in one write.
     coalesce_ms: float = field(default_factory=lambda: env_float(P + "COALESCE_MS", 5.0))
+    #: Sessions written per step of a fan-out; between steps the event loop reads Kafka and clients, and
+    #: entries read meanwhile join the writes not made yet (see delivery.py).
+    write_slice: int = field(default_factory=lambda: env_int(P + "WRITE_SLICE", 500, minimum=1))
     #: Threads writing one fan-out in parallel (the event loop's included): a socket write is a system call
     #: that releases the GIL, and those calls are most of a fan-out's cost.
     write_threads: int = field(default_factory=lambda: env_int(P + "WRITE_THREADS", 1, minimum=1))

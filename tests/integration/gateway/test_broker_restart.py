@@ -121,3 +121,24 @@ async def test_a_low_end_offset_after_a_multi_record_batch_is_not_taken_for_a_re
         assert await gw._forget_recreated({0: end}) == []
         assert gw.hub_offsets[0] == 4 and gw.hub.stories[story].latest == 5
         assert gw.hub.counters.duplicates == 0
+
+
+async def test_a_topic_back_with_more_partitions_is_read_whole(own_broker: EmbeddedBroker) -> None:
+    """Recreated with 4 partitions instead of 2, the topic is read whole: an entry in partition 3 reaches clients."""
+    from aiokafka.partitioner import murmur2
+
+    story = next(f"grow-{i}" for i in range(1000)
+                 if (murmur2(f"grow-{i}".encode()) & 0x7FFFFFFF) % 4 == 3)
+    settings = GatewaySettings(host="127.0.0.1", port=0, bootstrap=own_broker.bootstrap)
+    async with GatewayServer(settings) as gw, aiohttp.ClientSession() as http:
+        await gw.wait_ready(TIMEOUT)
+        async with websockets.connect(f"ws://127.0.0.1:{gw.port}/ws") as ws:
+            await ws.send(json.dumps({"type": "subscribe", "channel": f"story:{story}"}))
+            assert (await _recv(ws))["type"] == "subscribed"
+            own_broker.stop()
+            await _until_ready_is(http, gw, 503)
+            await own_broker.start(TIMEOUT * 2)
+            await ensure_topics(own_broker.bootstrap, [topics.ENTRIES], partitions=4)
+            await _write(own_broker.bootstrap, make_entry(story, 1, epoch="E2"))
+            got = await _recv(ws)
+            assert (got["type"], got["seq"], got["entry"]["id"]) == ("entry", 1, f"{story}-1")
