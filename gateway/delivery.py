@@ -17,6 +17,7 @@ gets the batch in a delivery at the end of the queue. No sockets here: the serve
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Container
 from typing import Any
 
 __all__ = ["Delivery", "DeliveryQueue"]
@@ -65,15 +66,22 @@ class DeliveryQueue:
     def __len__(self) -> int:
         return len(self._queue)
 
-    def add_batch(self, channel: Any, subscribers: list[Any], payloads: list[bytes], records: list[Any]) -> None:
-        """Queue a channel's new entry messages for ``subscribers`` (merged where that keeps the order)."""
+    def add_batch(self, channel: Any, subscribers: list[Any], payloads: list[bytes], records: list[Any],
+                  members: Container[Any] | None = None) -> None:
+        """Queue a channel's new entry messages for ``subscribers`` (merged where that keeps the order).
+
+        ``members``: the channel's subscribers now, if the caller has them as a set (saves building one);
+        it may also hold sessions that joined since ``subscribers`` was taken (a join's replay is queued as
+        an outbox, and a session with an outbox queued never takes a merge).
+        """
         if not payloads or not subscribers:
             return
         pending = self._by_channel.get(channel)
         covered: set[Any] = set()
         carrier: Delivery | None = None
         if pending:
-            members = set(subscribers)
+            if members is None:
+                members = set(subscribers)
             outboxes = self._outboxes
             later: set[Any] = set()  # sessions in a later delivery of this channel: merging earlier reorders
             for delivery in reversed(list(pending)):

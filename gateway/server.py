@@ -604,7 +604,7 @@ class GatewayServer:
         self._last_flush = asyncio.get_running_loop().time()
         plan = self.hub.flush()
         for channel, subscribers, payloads, records in plan.batches:
-            self._deliveries.add_batch(channel, subscribers, payloads, records)
+            self._deliveries.add_batch(channel, subscribers, payloads, records, members=channel.subscribers)
         for session, outbox in plan.sessions:
             self._deliveries.add_outbox(session, outbox, close_after=session.close is not None)
         if self._write_handle is None and self._deliveries:

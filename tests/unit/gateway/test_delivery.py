@@ -103,7 +103,9 @@ def test_random_schedules_keep_each_sessions_order_and_lose_nothing(seed):
             counter += 1
             payload = f"{channel}:{counter}".encode()
             subscribers = sorted(members[channel], key=lambda _: rng.random())
-            queue.add_batch(channel, subscribers, [payload], [payload.decode()])
+            # the server passes the channel's live subscriber set; the queue builds one otherwise
+            queue.add_batch(channel, subscribers, [payload], [payload.decode()],
+                            members=set(subscribers) if rng.random() < 0.5 else None)
             for s in subscribers:
                 expected.setdefault((s, channel), []).append(payload)
                 # an outbox written later must come after this entry: note the order per session
