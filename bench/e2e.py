@@ -224,6 +224,43 @@ async def progress(bootstrap: str, gateway_url: str, counts: dict[str, int], eve
         await consumer.stop()
 
 
+async def hop_figures(bootstrap: str, gateway_url: str) -> dict[str, Any]:
+    """Where the time goes: post → record on ``newswire.entries`` (ingest, broker, processor) per entry, from the
+    records' timestamps; record → socket write (gateway), from the gateway's latency histogram."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
+                                fetch_max_wait_ms=500)
+    await consumer.start()
+    delays: list[float] = []
+    try:
+        await consumer.topics()
+        tps = [TopicPartition(topics.ENTRIES, p) for p in consumer.partitions_for_topic(topics.ENTRIES) or ()]
+        ends = await consumer.end_offsets(tps)
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and any([await consumer.position(tp) < ends[tp] for tp in tps]):
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=10_000)).values():
+                for record in records:
+                    entry = json.loads(record.value)
+                    if entry.get("story") == STORY and str(entry.get("id", "")).startswith("bench-e"):
+                        delays.append(record.timestamp - entry["ts"])
+    finally:
+        await consumer.stop()
+    delays.sort()
+    processor = ({"p50": delays[len(delays) // 2], "p99": delays[int(len(delays) * 0.99)], "max": delays[-1],
+                  "entries": len(delays)} if delays else {})
+    buckets: list[tuple[float, float]] = []
+    async with aiohttp.ClientSession() as session, session.get(f"{gateway_url}/metrics") as resp:
+        for line in (await resp.text()).splitlines():
+            match = re.match(r'newswire_gateway_delivery_latency_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+            if match:
+                buckets.append((float(match[1]), float(match[2])))
+    total = buckets[-1][1] if buckets else 0
+    gateway = {f"within {le * 1000:g} ms": round(count / total, 4) for le, count in buckets
+               if total and le <= 0.25}
+    return {"post_to_entry_ms": processor, "entry_to_write_share": gateway}
+
+
 async def drain(gateway_url: str, expected: int, quiet: float, limit: float) -> int:
     """Wait until the gateway holds ``expected`` entries of the story, or its seq stops moving for ``quiet`` s."""
     async with aiohttp.ClientSession() as session:
@@ -249,6 +286,7 @@ async def _post_and_drain(pipeline: Pipeline, gateway_url: str, args: argparse.N
         started = time.monotonic()
         posting["gateway_seq_after_drain"] = await drain(gateway_url, posting["accepted"], 10, args.drain)
         posting["drain_seconds"] = round(time.monotonic() - started, 1)
+        posting["hops"] = await hop_figures(pipeline.bootstrap, gateway_url)
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -313,6 +351,13 @@ def main(argv: list[str] | None = None) -> int:
           f"({posting['retries']} retries, {len(posting['failed'])} failed)")
     print(f"post→screen latency: {percentile_line(result['latency_ms'])} "
           f"({result['latency_samples']} deliveries, {result['deliveries_per_s']:.0f}/s)")
+    hops = posting.get("hops", {})
+    if hops.get("post_to_entry_ms"):
+        print(f"  of which post→record on {topics.ENTRIES} (ingest, broker, processor): "
+              f"{percentile_line(hops['post_to_entry_ms'])}")
+    if hops.get("entry_to_write_share"):
+        print("  record→socket write (gateway), share of writes: "
+              + ", ".join(f"{k} {v:.1%}" for k, v in hops["entry_to_write_share"].items()))
     print(f"entries lost: {lost}   duplicates: {duplicates}   seq gaps: {result['seq_gaps']}")
     half = next((sample["rss_mb"] for sample in samples if sample["t"] >= args.duration / 2), {})
     for part in PARTS:

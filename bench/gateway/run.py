@@ -131,6 +131,18 @@ async def publish(bootstrap: str, story: str, rate: float, seconds: float) -> No
         await producer.stop()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def sockets_held(pid: int) -> int:
     """Open sockets of a process: its client connections plus a few of its own (listener, Kafka)."""
     try:
@@ -217,7 +229,9 @@ def run_scenario(sc: Scenario, client: Path, bootstrap: str, warmup: float, dura
         if sc.server == "newswire":
             publisher = subprocess.Popen([sys.executable, str(Path(__file__)), "--publish", bootstrap, story,
                                           str(sc.rate), str(warmup + duration + 2)], stdin=subprocess.DEVNULL)
+        cpu_before = cpu_seconds(pids)
         results = [json.loads(load.communicate(timeout=warmup + duration + 120)[0]) for load in loads]
+        server_cpu = cpu_seconds(pids) - cpu_before
     finally:
         left = stop(publisher, 10)
         for load in loads:
@@ -233,6 +247,7 @@ def run_scenario(sc: Scenario, client: Path, bootstrap: str, warmup: float, dura
         "p50_ms": max(r["p50_ms"] for r in results), "p99_ms": max(r["p99_ms"] for r in results),
         "rss_per_conn_kib": (rss_after - rss_before) / max(1, held) / 1024,
         "client_cpu_s": sum(r["client_cpu_s"] for r in results),
+        "server_cpu_s": round(server_cpu, 2),
         "connections_per_worker": split,
     }
 
@@ -267,6 +282,7 @@ def main() -> int:
                       f"  deliveries/s {row['deliveries_per_s']:>9,.0f} (offered {row['offered_per_s']:>9,.0f})"
                       f"  p50 {row['p50_ms']:>7.1f} ms  p99 {row['p99_ms']:>7.1f} ms"
                       f"  RSS/conn {row['rss_per_conn_kib']:>5.1f} KiB  client CPU {row['client_cpu_s']:.1f} s"
+                      f"  server CPU {row['server_cpu_s']:.1f} s"
                       + (f"  per worker {row['connections_per_worker']}" if len(row["connections_per_worker"]) > 1
                          else ""), flush=True)
     finally:
