@@ -10,13 +10,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /src
 # Metadata first so the dependency layer is cached while only the code changes.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY newswire ./newswire
 COPY schemas ./schemas
 COPY producers ./producers
 COPY processors ./processors
 COPY gateway ./gateway
-RUN pip install . \
+# gcc only while installing: it builds the gateway's small C write loop (gateway/_fanout.c)
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install . \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /home/newswire --create-home newswire
 
 USER newswire

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from newswire.gateway.fanout import FanoutWriter
+from newswire.gateway.fanout import NATIVE, FanoutWriter
 
 
 @pytest.fixture
@@ -46,11 +46,12 @@ def fill(sock: socket.socket) -> int:
             return sent
 
 
+@pytest.mark.parametrize("native", [True, False], ids=["c-loop", "python"])
 @pytest.mark.parametrize("threads", [1, 3])
 def test_every_socket_receives_the_chunk_once(pairs: list[tuple[socket.socket, socket.socket]],
-                                              threads: int) -> None:
+                                              threads: int, native: bool) -> None:
     """With one thread or several, each socket gets the whole chunk exactly once, and nothing is handed back."""
-    writer = FanoutWriter(threads, min_per_thread=1)
+    writer = FanoutWriter(threads, min_per_thread=1, native=native)
     try:
         chunk = b"frame-bytes" * 100
         assert writer.write(chunk, [s.fileno() for s, _ in pairs]) == []
@@ -60,15 +61,16 @@ def test_every_socket_receives_the_chunk_once(pairs: list[tuple[socket.socket, s
     assert [read_all(c) for _, c in pairs] == [chunk * 2] * len(pairs)
 
 
+@pytest.mark.parametrize("native", [True, False], ids=["c-loop", "python"])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_full_and_broken_sockets_are_handed_back_and_the_others_still_written(
-        pairs: list[tuple[socket.socket, socket.socket]], threads: int) -> None:
+        pairs: list[tuple[socket.socket, socket.socket]], threads: int, native: bool) -> None:
     """A socket that takes nothing (full) or fails (peer gone) comes back with 0 bytes written; every other
     socket, including those after it, gets the whole chunk."""
     full, gone = pairs[3], pairs[8]
     fill(full[0])
     gone[1].close()
-    writer = FanoutWriter(threads, min_per_thread=1)
+    writer = FanoutWriter(threads, min_per_thread=1, native=native)
     chunk = b"y" * 1000
     try:
         unsent = writer.write(chunk, [s.fileno() for s, _ in pairs])
@@ -80,15 +82,22 @@ def test_full_and_broken_sockets_are_handed_back_and_the_others_still_written(
             assert read_all(client) == chunk
 
 
-def test_a_short_write_reports_how_much_the_socket_took(pairs: list[tuple[socket.socket, socket.socket]]) -> None:
+@pytest.mark.parametrize("native", [True, False], ids=["c-loop", "python"])
+def test_a_short_write_reports_how_much_the_socket_took(pairs: list[tuple[socket.socket, socket.socket]],
+                                                        native: bool) -> None:
     """A socket with room for part of the chunk takes that part, and the writer says how much it was."""
     server, client = pairs[0]
     server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     chunk = b"z" * (4 << 20)
-    writer = FanoutWriter()
+    writer = FanoutWriter(native=native)
     ((index, written),) = writer.write(chunk, [server.fileno()])
     assert index == 0 and 0 < written < len(chunk)
     assert len(read_all(client)) == written
+
+
+def test_the_c_write_loop_is_built() -> None:
+    """The install builds the C write loop (gcc is part of the set-up); without it writer threads take turns."""
+    assert NATIVE
 
 
 def test_threads_must_be_positive() -> None:
