@@ -52,6 +52,15 @@ def build_client() -> Path:
     return out
 
 
+def cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds a process used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -326,10 +335,15 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(1)  # the subscribes are in before the first entry
         pids = pipeline.pids()
         rss_start = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
+        cpu_start = {part: cpu_s(pids[part]) for part in PARTS if part in pids}
+        posting_started = time.monotonic()
         gateway_url = f"http://127.0.0.1:{pipeline.gateway_port}"
         samples: list[dict[str, Any]] = []
         posting = asyncio.run(_post_and_drain(pipeline, gateway_url, args, samples, pids))
         rss_end = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
+        cpu_used = {part: round(end - start, 1) for part in PARTS if part in pids
+                    and (start := cpu_start.get(part)) is not None and (end := cpu_s(pids[part])) is not None}
+        wall = time.monotonic() - posting_started
         time.sleep(1)  # frames in flight
         loader.send_signal(signal.SIGUSR1)  # ends the client's window early and makes it print
         out, _ = loader.communicate(timeout=window + 60)
@@ -359,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
         print("  record→socket write (gateway), share of writes: "
               + ", ".join(f"{k} {v:.1%}" for k, v in hops["entry_to_write_share"].items()))
     print(f"entries lost: {lost}   duplicates: {duplicates}   seq gaps: {result['seq_gaps']}")
+    print(f"CPU while posting and draining ({wall:.0f} s): "
+          + ", ".join(f"{part} {used:.1f} s ({used / wall:.0%} of a core)" for part, used in cpu_used.items())
+          + f", clients {result.get('client_cpu_pct', 0):.0f}% of a core")
     half = next((sample["rss_mb"] for sample in samples if sample["t"] >= args.duration / 2), {})
     for part in PARTS:
         start, end = rss_start.get(part), rss_end.get(part)
@@ -369,8 +386,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"RSS {part:<9} start {start:7.1f} MB  end {end:7.1f} MB  growth {end - start:+7.1f} MB{second_half}")
     print(json.dumps({"args": vars(args), "posting": {k: v for k, v in posting.items() if k != "failed"},
                       "progress": samples,
-                      "client": result, "rss_start_mb": rss_start, "rss_end_mb": rss_end, "lost": lost,
-                      "duplicates": duplicates}))
+                      "client": result, "cpu_s": cpu_used, "rss_start_mb": rss_start, "rss_end_mb": rss_end,
+                      "lost": lost, "duplicates": duplicates}))
     return 0 if lost == 0 and duplicates == 0 else 1
 
 
