@@ -42,8 +42,6 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash
 
-from .enrich.text import WordPattern
-
 __all__ = [
     "THRESHOLD", "NUM_PERM", "MAX_REMEMBERED", "canonical_text", "signature", "signature_bytes", "most_similar",
     "similarity", "check", "SignatureSet",
@@ -51,7 +49,7 @@ __all__ = [
 
 #: Estimated Jaccard similarity of word bigrams at or above which two entries are duplicates.
 THRESHOLD = 0.7
-#: MinHash permutations: 64 keeps a signature at ~45 µs and the estimate's error at ~0.06.
+#: MinHash permutations: 64 keeps a signature at ~36 µs (dense 1,000-character text) and the estimate's error at ~0.06.
 NUM_PERM = 64
 #: Signatures remembered per story; the oldest are forgotten first.
 MAX_REMEMBERED = 300
@@ -68,8 +66,11 @@ _LEADING_LABEL = re.compile(
     r"|just\s+in|developing|latest|new|correction|urgent|flash|live|watch)\s*[:\-–—|]\s*)+",
     re.IGNORECASE,
 )
-#: Letters and digits (``\w`` without ``_``); on ASCII-only text the ASCII form finds the same words, faster.
-_WORD = WordPattern(r"[^\W_]+")
+#: A word: letters and digits (``\w`` without ``_``).
+_WORD = re.compile(r"[^\W_]+")
+#: Every ASCII character that is not a letter or a digit, as a space: splitting an ASCII-only text
+#: translated with it finds the words of ``_WORD`` in half the time.
+_ASCII_NOT_ALNUM = str.maketrans({code: " " for code in range(128) if not chr(code).isalnum()})
 
 
 def _canonical_words(text: str) -> list[str]:
@@ -82,7 +83,9 @@ def _canonical_words(text: str) -> list[str]:
     while previous != text:  # "UPDATE: BREAKING: …" loses both labels
         previous = text
         text = _LEADING_LABEL.sub("", text)
-    return _WORD.on(text).findall(text)
+    if text.isascii():
+        return text.translate(_ASCII_NOT_ALNUM).split()
+    return _WORD.findall(text)
 
 
 def canonical_text(text: str) -> str:
