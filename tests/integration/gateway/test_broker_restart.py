@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -61,33 +62,45 @@ async def _recv(ws: Any) -> dict[str, Any]:
     return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
 
 
-async def test_broker_restart_is_reported_and_the_new_epoch_is_delivered(
-        own_broker: EmbeddedBroker, story: str) -> None:
-    """/readyz is 503 while the broker is down; back empty, a subscriber gets resync, then the new entries."""
-    settings = GatewaySettings(host="127.0.0.1", port=0, bootstrap=own_broker.bootstrap)
+@contextlib.asynccontextmanager
+async def _subscribed(broker: EmbeddedBroker, story: str) -> AsyncIterator[tuple[GatewayServer, Any, Any]]:
+    """A ready gateway on ``broker``, an HTTP session, and a websocket subscribed to ``story:story``."""
+    settings = GatewaySettings(host="127.0.0.1", port=0, bootstrap=broker.bootstrap)
     async with GatewayServer(settings) as gw, aiohttp.ClientSession() as http:
         await gw.wait_ready(TIMEOUT)
         async with websockets.connect(f"ws://127.0.0.1:{gw.port}/ws") as ws:
             await ws.send(json.dumps({"type": "subscribe", "channel": f"story:{story}"}))
             assert (await _recv(ws))["type"] == "subscribed"
-            await _write(own_broker.bootstrap, *(make_entry(story, i, epoch="E1") for i in range(1, 4)))
-            assert [(m["seq"], m["entry"]["epoch"]) for m in [await _recv(ws) for _ in range(3)]] == [
-                (1, "E1"), (2, "E1"), (3, "E1")]
+            yield gw, http, ws
 
-            own_broker.stop()
-            await _until_ready_is(http, gw, 503)
-            await own_broker.start(TIMEOUT * 2)
-            await ensure_topics(own_broker.bootstrap, [topics.ENTRIES], partitions=2)
-            await _write(own_broker.bootstrap, *(make_entry(story, i, eid=f"{story}-new-{i}", epoch="E2")
-                                                 for i in range(1, 3)))
 
-            resync = await _recv(ws)
-            assert (resync["type"], resync["reason"], resync["epoch"]) == ("resync", "epoch_changed", "E2")
-            got = [await _recv(ws) for _ in range(2)]
-            assert [(m["type"], m["seq"], m["entry"]["epoch"]) for m in got] == [("entry", 1, "E2"), ("entry", 2, "E2")]
-            await _until_ready_is(http, gw, 200)
-            async with http.get(f"http://127.0.0.1:{gw.port}/stats") as resp:
-                assert (await resp.json())["stories"][story] == {"seq": 2, "epoch": "E2", "held": 2}
+async def _restart(broker: EmbeddedBroker, http: aiohttp.ClientSession, gw: GatewayServer, partitions: int) -> None:
+    """Stop the broker, see /readyz report it, start it again (empty) with the topic of ``partitions``."""
+    broker.stop()
+    await _until_ready_is(http, gw, 503)
+    await broker.start(TIMEOUT * 2)
+    await ensure_topics(broker.bootstrap, [topics.ENTRIES], partitions=partitions)
+
+
+async def test_broker_restart_is_reported_and_the_new_epoch_is_delivered(
+        own_broker: EmbeddedBroker, story: str) -> None:
+    """/readyz is 503 while the broker is down; back empty, a subscriber gets resync, then the new entries."""
+    async with _subscribed(own_broker, story) as (gw, http, ws):
+        await _write(own_broker.bootstrap, *(make_entry(story, i, epoch="E1") for i in range(1, 4)))
+        assert [(m["seq"], m["entry"]["epoch"]) for m in [await _recv(ws) for _ in range(3)]] == [
+            (1, "E1"), (2, "E1"), (3, "E1")]
+
+        await _restart(own_broker, http, gw, partitions=2)
+        await _write(own_broker.bootstrap, *(make_entry(story, i, eid=f"{story}-new-{i}", epoch="E2")
+                                             for i in range(1, 3)))
+
+        resync = await _recv(ws)
+        assert (resync["type"], resync["reason"], resync["epoch"]) == ("resync", "epoch_changed", "E2")
+        got = [await _recv(ws) for _ in range(2)]
+        assert [(m["type"], m["seq"], m["entry"]["epoch"]) for m in got] == [("entry", 1, "E2"), ("entry", 2, "E2")]
+        await _until_ready_is(http, gw, 200)
+        async with http.get(f"http://127.0.0.1:{gw.port}/stats") as resp:
+            assert (await resp.json())["stories"][story] == {"seq": 2, "epoch": "E2", "held": 2}
 
 
 async def test_a_low_end_offset_after_a_multi_record_batch_is_not_taken_for_a_recreated_topic(
@@ -129,16 +142,8 @@ async def test_a_topic_back_with_more_partitions_is_read_whole(own_broker: Embed
 
     story = next(f"grow-{i}" for i in range(1000)
                  if (murmur2(f"grow-{i}".encode()) & 0x7FFFFFFF) % 4 == 3)
-    settings = GatewaySettings(host="127.0.0.1", port=0, bootstrap=own_broker.bootstrap)
-    async with GatewayServer(settings) as gw, aiohttp.ClientSession() as http:
-        await gw.wait_ready(TIMEOUT)
-        async with websockets.connect(f"ws://127.0.0.1:{gw.port}/ws") as ws:
-            await ws.send(json.dumps({"type": "subscribe", "channel": f"story:{story}"}))
-            assert (await _recv(ws))["type"] == "subscribed"
-            own_broker.stop()
-            await _until_ready_is(http, gw, 503)
-            await own_broker.start(TIMEOUT * 2)
-            await ensure_topics(own_broker.bootstrap, [topics.ENTRIES], partitions=4)
-            await _write(own_broker.bootstrap, make_entry(story, 1, epoch="E2"))
-            got = await _recv(ws)
-            assert (got["type"], got["seq"], got["entry"]["id"]) == ("entry", 1, f"{story}-1")
+    async with _subscribed(own_broker, story) as (gw, http, ws):
+        await _restart(own_broker, http, gw, partitions=4)
+        await _write(own_broker.bootstrap, make_entry(story, 1, epoch="E2"))
+        got = await _recv(ws)
+        assert (got["type"], got["seq"], got["entry"]["id"]) == ("entry", 1, f"{story}-1")
