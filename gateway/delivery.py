@@ -17,7 +17,7 @@ gets the batch in a delivery at the end of the queue. No sockets here: the serve
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Container
+from collections.abc import Set
 from typing import Any
 
 __all__ = ["Delivery", "DeliveryQueue"]
@@ -67,12 +67,13 @@ class DeliveryQueue:
         return len(self._queue)
 
     def add_batch(self, channel: Any, subscribers: list[Any], payloads: list[bytes], records: list[Any],
-                  members: Container[Any] | None = None) -> None:
+                  members: Set[Any] | None = None, outboxes_next: Set[Any] = frozenset()) -> None:
         """Queue a channel's new entry messages for ``subscribers`` (merged where that keeps the order).
 
         ``members``: the channel's subscribers now, if the caller has them as a set (saves building one);
-        it may also hold sessions that joined since ``subscribers`` was taken (a join's replay is queued as
-        an outbox, and a session with an outbox queued never takes a merge).
+        it may also hold sessions that joined since ``subscribers`` was taken, as long as they are in
+        ``outboxes_next``: sessions whose outbox (a join's replay, an answer) the caller queues right after
+        this flush's batches, which therefore take no merge either.
         """
         if not payloads or not subscribers:
             return
@@ -82,12 +83,16 @@ class DeliveryQueue:
         if pending:
             if members is None:
                 members = set(subscribers)
-            outboxes = self._outboxes
+            outboxes = self._outboxes.keys() | outboxes_next if outboxes_next else self._outboxes.keys()
             later: set[Any] = set()  # sessions in a later delivery of this channel: merging earlier reorders
             for delivery in reversed(list(pending)):
                 rest = delivery.sessions[delivery.position:]
-                merge = [s for s in rest if s in members and s not in outboxes and s not in later]
-                later.update(rest)
+                rest_set = set(rest)
+                if rest_set.isdisjoint(later) and rest_set.isdisjoint(outboxes) and rest_set.issubset(members):
+                    merge = rest  # the common case, checked with set operations instead of one session at a time
+                else:
+                    merge = [s for s in rest if s in members and s not in outboxes and s not in later]
+                later |= rest_set
                 if not merge:
                     continue
                 covered.update(merge)
@@ -102,7 +107,13 @@ class DeliveryQueue:
                 self._queue.insert(self._queue.index(delivery) + 1, split)
                 pending.insert(pending.index(delivery) + 1, split)
                 carrier = carrier or split
-        rest = [s for s in subscribers if s not in covered] if covered else list(subscribers)
+        # everyone not taking the batch in a merge: in the snapshot's order, which the next rounds keep
+        if not covered:
+            rest = list(subscribers)
+        elif len(covered) >= len(subscribers):  # covered sessions are all in the snapshot: nobody is left
+            rest = []
+        else:
+            rest = [s for s in subscribers if s not in covered]
         if rest:
             carrier = Delivery(channel, list(payloads), [], rest)
             self._queue.append(carrier)

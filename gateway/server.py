@@ -603,8 +603,10 @@ class GatewayServer:
         self._flush_handle = None
         self._last_flush = asyncio.get_running_loop().time()
         plan = self.hub.flush()
+        outboxes_next = {session for session, _ in plan.sessions}
         for channel, subscribers, payloads, records in plan.batches:
-            self._deliveries.add_batch(channel, subscribers, payloads, records, members=channel.subscribers)
+            self._deliveries.add_batch(channel, subscribers, payloads, records, members=channel.subscribers,
+                                       outboxes_next=outboxes_next)
         for session, outbox in plan.sessions:
             self._deliveries.add_outbox(session, outbox, close_after=session.close is not None)
         if self._write_handle is None and self._deliveries:

@@ -142,3 +142,16 @@ def test_random_schedules_keep_each_sessions_order_and_lose_nothing(seed):
                 assert not set(order[i + 1:]) & set(got[:at])
     batches = [p.decode() for ps in expected.values() for p in ps]
     assert sorted(records_seen) == sorted(set(batches))
+
+
+def test_a_session_rejoining_in_this_flush_gets_its_replay_not_a_merge():
+    """Left and joined again while its old delivery is unwritten: the new batch waits behind its replay."""
+    queue = DeliveryQueue()
+    queue.add_batch("c", ["s1", "s2"], [b"e1"], [])
+    queue.take(1)  # s1 written, s2 not yet
+    # s2 left, then joined again within this window: the snapshot lacks it, the live set has it
+    queue.add_batch("c", ["s1"], [b"e2"], [], members={"s1", "s2"}, outboxes_next={"s2"})
+    queue.add_outbox("s2", [b"replay:e1,e2"])
+    received: dict[str, list[bytes]] = {"s1": [b"e1"]}
+    drain(queue, received)
+    assert received == {"s1": [b"e1", b"e2"], "s2": [b"e1", b"replay:e1,e2"]}
