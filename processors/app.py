@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,10 @@ class ProcessorSettings:
     session_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
     #: Also write each entry's IPTC ninjs view to newswire.entries.ninjs, for newsroom systems.
     ninjs_topic: bool = field(default_factory=lambda: env_bool("NEWSWIRE_NINJS_TOPIC", False))
+    #: faust's data folder. Tables are in memory and state comes from newswire.entries, so nothing is kept
+    #: there: under the temp folder, instead of faust's default of ``<group>-data`` in the working directory.
+    data_dir: str = field(default_factory=lambda: env_str(
+        "NEWSWIRE_PROCESSOR_DATA_DIR", str(Path(tempfile.gettempdir()) / "newswire-processor")))
     #: Longest fetch wait, and the read-back's wait (see newswire/kafka_tuning.py).
     catch_up_fetch_wait_ms: int = field(
         default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_CATCH_UP_FETCH_WAIT_MS", 500, minimum=1))
@@ -207,6 +212,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         settings.app_id,
         broker=brokers,
         store="memory://",
+        datadir=settings.data_dir,
         topic_partitions=kafka.partitions,
         topic_replication_factor=kafka.replication,
         web_enabled=False,
