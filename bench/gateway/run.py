@@ -230,7 +230,11 @@ def run_scenario(sc: Scenario, client: Path, bootstrap: str, warmup: float, dura
             publisher = subprocess.Popen([sys.executable, str(Path(__file__)), "--publish", bootstrap, story,
                                           str(sc.rate), str(warmup + duration + 2)], stdin=subprocess.DEVNULL)
         cpu_before = cpu_seconds(pids)
-        results = [json.loads(load.communicate(timeout=warmup + duration + 120)[0]) for load in loads]
+        outputs = [load.communicate(timeout=warmup + duration + 120) for load in loads]
+        results = [json.loads(out) for out, _ in outputs]
+        if os.environ.get("WSCLIENT_TRACE"):
+            for _, err in outputs:
+                sys.stderr.write(err)
         server_cpu = cpu_seconds(pids) - cpu_before
     finally:
         left = stop(publisher, 10)

@@ -4,7 +4,9 @@
 // SUBSCRIBE as a text frame after each handshake, then counts text frames for WARMUP+DURATION
 // seconds. Latency of each frame = now - the numeric "ts" (epoch ms) in its first 256 bytes,
 // counted during DURATION only. Prints one JSON line on stdout; "connected N" on stderr once all
-// handshakes are done (the driver measures the server's memory then).
+// handshakes are done (the driver measures the server's memory then). With WSCLIENT_TRACE set, also
+// one stderr line per second of measuring: frames, worst latency, frames over 100 ms (to tell a
+// steady tail from a few stalls).
 //
 // Build: cc -O2 -o wsclient wsclient.c
 // Usage: wsclient HOST PORT PATH CONNS WARMUP_S DURATION_S SUBSCRIBE [INFLIGHT]
@@ -65,6 +67,10 @@ static void send_frame(int fd, int opcode, const char *data, size_t n) {
   if (write(fd, out, h + n) < 0) { /* a dead socket shows up as EPOLLHUP */ }
 }
 
+static int trace = -1;
+static long trace_sec = -1, trace_n = 0, trace_slow = 0;
+static double trace_max = 0;
+
 static void on_text(const unsigned char *p, size_t n) {
   total_frames++;
   if (!measuring) return;
@@ -72,7 +78,19 @@ static void on_text(const unsigned char *p, size_t n) {
   const char *ts = memmem(p, lim, "\"ts\":", 5);
   if (!ts) return;
   double t = strtod(ts + 5, NULL);
-  double lat = now_ms() - t;
+  double now = now_ms();
+  double lat = now - t;
+  if (trace < 0) trace = getenv("WSCLIENT_TRACE") != NULL;
+  if (trace) {
+    long sec = (long)(now / 1000);
+    if (sec != trace_sec) {
+      if (trace_sec >= 0) fprintf(stderr, "trace %ld frames %ld max %.1f ms over100 %ld\n", trace_sec % 1000, trace_n, trace_max, trace_slow);
+      trace_sec = sec; trace_n = 0; trace_max = 0; trace_slow = 0;
+    }
+    trace_n++;
+    if (lat > trace_max) trace_max = lat;
+    if (lat > 100) trace_slow++;
+  }
   long b = lat < 0 ? 0 : (long)(lat * 10);
   if (b > HIST) b = HIST;
   hist[b]++;
