@@ -139,8 +139,9 @@ class _WsOut:
         return self.transport.get_write_buffer_size()
 
     def direct_fd(self) -> int:
-        """The descriptor to write entries to directly (nothing unsent before them), else -1."""
-        if self.closing or self.transport.is_closing():
+        """The descriptor to write entries to directly (plain, open, nothing unsent before them), else -1."""
+        transport = self.transport
+        if self.fd < 0 or self.closing or transport.is_closing() or transport.get_write_buffer_size():
             return -1
         return self.fd
 
@@ -632,19 +633,18 @@ class GatewayServer:
             chunk = delivery.chunk(ws_frames)
             direct: list[_WsOut] = []
             fds: list[int] = []
+            add_direct, add_fd = direct.append, fds.append
             for session in sessions:
                 out = session.io
                 if out is None:
                     continue
+                fd = out.direct_fd()
+                if fd >= 0:  # nothing unsent: straight to the socket
+                    add_direct(out)
+                    add_fd(fd)
                 # what is still unsent from earlier rounds decides; one round's burst may pass the limit
-                backlog = out.buffered()
-                if backlog > limit:
+                elif out.buffered() > limit:
                     slow.append(session)
-                    continue
-                fd = out.direct_fd() if backlog == 0 else -1
-                if fd >= 0:
-                    direct.append(out)
-                    fds.append(fd)
                 else:
                     out.write_chunk(chunk, delivery.payloads)
             for index, written in self._writer.write(chunk, fds):
