@@ -29,6 +29,7 @@ from typing import Any
 
 import aiohttp
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from procstat import cpu_seconds, rss_mb
 
 from newswire.broker import free_port
 from newswire.schemas import topics
@@ -50,25 +51,6 @@ def build_client() -> Path:
             sys.exit("bench/e2e.py: needs gcc (or cc) to build bench/e2e_client.c")
         subprocess.run([gcc, "-O2", "-pthread", "-o", str(out), str(CLIENT_SOURCE), "-lm"], check=True)
     return out
-
-
-def cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds a process used so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def percentile_line(latency: dict[str, float]) -> str:
@@ -335,14 +317,14 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(1)  # the subscribes are in before the first entry
         pids = pipeline.pids()
         rss_start = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
-        cpu_start = {part: cpu_s(pids[part]) for part in PARTS if part in pids}
+        cpu_start = {part: cpu_seconds(pids[part]) for part in PARTS if part in pids}
         posting_started = time.monotonic()
         gateway_url = f"http://127.0.0.1:{pipeline.gateway_port}"
         samples: list[dict[str, Any]] = []
         posting = asyncio.run(_post_and_drain(pipeline, gateway_url, args, samples, pids))
         rss_end = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
         cpu_used = {part: round(end - start, 1) for part in PARTS if part in pids
-                    and (start := cpu_start.get(part)) is not None and (end := cpu_s(pids[part])) is not None}
+                    and (start := cpu_start.get(part)) is not None and (end := cpu_seconds(pids[part])) is not None}
         wall = time.monotonic() - posting_started
         time.sleep(1)  # frames in flight
         loader.send_signal(signal.SIGUSR1)  # ends the client's window early and makes it print

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from procstat import cpu_seconds
 
 from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
@@ -162,10 +163,12 @@ async def _collect(bootstrap: str, prefix: str, count: int, timeout: float) -> l
         await output.stop()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time a running process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _workers_cpu_seconds(workers: list[subprocess.Popen[bytes]]) -> float:
+    """User + system CPU time the workers have used so far; a worker that exited is an error."""
+    used = [cpu_seconds(worker.pid) for worker in workers]
+    if None in used:
+        raise RuntimeError("a processor worker exited during the run")
+    return sum(u for u in used if u is not None)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -219,9 +222,9 @@ async def _warm_up(bootstrap: str) -> None:
 
 async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, backlog: int, chars: float,
                                   workers: list[subprocess.Popen[bytes]]) -> None:
-    cpu_before = sum(_cpu_seconds(worker.pid) for worker in workers)
+    cpu_before = _workers_cpu_seconds(workers)
     seen = await _collect(bootstrap, "s2-", backlog, 300)
-    cpu_used = sum(_cpu_seconds(worker.pid) for worker in workers) - cpu_before
+    cpu_used = _workers_cpu_seconds(workers) - cpu_before
     stamps = [kafka_ms for kafka_ms, _, _ in seen]
     span = (max(stamps) - min(stamps)) / 1000
     workers = "one worker" if args.workers == 1 else f"{args.workers} workers"

@@ -27,8 +27,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))
 
 from payload import bench_entry  # noqa: E402
+from procstat import cpu_seconds, rss_mb  # noqa: E402
 
 
 @dataclass
@@ -70,15 +72,7 @@ def free_port() -> int:
 
 
 def rss_bytes(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except FileNotFoundError:
-            pass
-    return total
+    return int(sum(rss_mb(pid) or 0.0 for pid in pids) * 1024 * 1024)
 
 
 def children(pid: int) -> list[int]:
@@ -131,16 +125,9 @@ async def publish(bootstrap: str, story: str, rate: float, seconds: float) -> No
         await producer.stop()
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def server_cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time the processes used so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    return sum(cpu_seconds(pid) or 0.0 for pid in pids)
 
 
 def sockets_held(pid: int) -> int:
@@ -229,13 +216,13 @@ def run_scenario(sc: Scenario, client: Path, bootstrap: str, warmup: float, dura
         if sc.server == "newswire":
             publisher = subprocess.Popen([sys.executable, str(Path(__file__)), "--publish", bootstrap, story,
                                           str(sc.rate), str(warmup + duration + 2)], stdin=subprocess.DEVNULL)
-        cpu_before = cpu_seconds(pids)
+        cpu_before = server_cpu_seconds(pids)
         outputs = [load.communicate(timeout=warmup + duration + 120) for load in loads]
         results = [json.loads(out) for out, _ in outputs]
         if os.environ.get("WSCLIENT_TRACE"):
             for _, err in outputs:
                 sys.stderr.write(err)
-        server_cpu = cpu_seconds(pids) - cpu_before
+        server_cpu = server_cpu_seconds(pids) - cpu_before
     finally:
         left = stop(publisher, 10)
         for load in loads:
