@@ -77,7 +77,7 @@ def _write_range_native(chunk: bytes, fds: list[int], start: int, stop: int,
     """:func:`_write_range` in one C call (the GIL is released for all of it)."""
     assert _NATIVE is not None
     part = array("i", islice(fds, start, stop))
-    results = array("l", bytes(8 * len(part)))
+    results = array("l", bytes(array("l").itemsize * len(part)))  # C longs, whatever their size here
     _NATIVE.newswire_write_many(chunk, len(chunk), part.buffer_info()[0], len(part), results.buffer_info()[0])
     size = len(chunk)
     if results.count(size) != len(part):

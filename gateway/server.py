@@ -233,8 +233,9 @@ def parse_last_event_id(value: str, story_channel: bool) -> int | dict[str, int]
 
 
 def probe_timer_was_late(elapsed_s: float, timeout_s: float) -> bool:
-    """Whether a probe that timed out did so because the event loop ran its timer late (a long flush held
-    the loop), not because Kafka stayed silent for the timeout: then the probe proves nothing."""
+    """Whether a probe that timed out did so because the reader's event loop ran its timer late (the main
+    thread held the GIL, say ingesting a large batch of history, or the machine was busy), not because
+    Kafka stayed silent for the timeout: then the probe proves nothing."""
     return elapsed_s > timeout_s * 1.5
 
 
@@ -510,8 +511,8 @@ class GatewayServer:
         except (KafkaError, OSError) as exc:  # TimeoutError is an OSError
             if isinstance(exc, TimeoutError) and probe_timer_was_late(time.monotonic() - started,
                                                                       KAFKA_PROBE_TIMEOUT_S):
-                log.debug("Kafka probe inconclusive: the event loop was busy for %.2f s", time.monotonic() - started)
-                return []  # a long fan-out held the loop past the timeout: no sign of Kafka either way
+                log.debug("Kafka probe inconclusive: the reader ran %.2f s late", time.monotonic() - started)
+                return []  # the reader's loop ran late, past the timeout: no sign of Kafka either way
             if self.kafka_ok:
                 log.warning("Kafka at %s not answering: %r; retrying", self.settings.bootstrap, exc)
             self._set_kafka_ok(False)
