@@ -21,7 +21,7 @@ from newswire.schemas import DeadLetter, DeadLetterSource, Entry, SchemaError, d
 from . import neardup
 from .enrich import DEFAULT_ENRICHERS, Enricher, enrich
 from .normalise import fingerprint, normalise
-from .versioning import EntryState, StoryState, decide, entry_key, next_seq
+from .versioning import EntryState, StoryState, compact_fingerprint, decide, entry_key, next_seq
 
 log = logging.getLogger("newswire.processor")
 
@@ -88,10 +88,10 @@ class PartitionState:
             self.stories[story] = {"seq": data["seq"], "epoch": data["epoch"]}
         ekey = entry_key(story, entry_id)
         current = self.entries.get(ekey)
-        if current is not None and current["v"] >= version:
+        if current is not None and current.v >= version:
             return
         deleted = data["op"] == "delete"
-        self.entries[ekey] = {"fp": data["fingerprint"], "v": version, "deleted": deleted}
+        self.entries[ekey] = EntryState(compact_fingerprint(data["fingerprint"]), version, deleted)
         remembered = self.near.get(story)
         if remembered is None:
             remembered = self.near[story] = neardup.SignatureSet()
@@ -183,8 +183,8 @@ class Processor:
         state = self.state(source.partition)
         ekey = entry_key(raw.story, clean.id)
         previous = state.entries.get(ekey)
-        if previous is not None and previous.get("dup_of"):
-            return Outcome(dropped="near_duplicate", duplicate_of=previous["dup_of"])
+        if previous is not None and previous.dup_of:
+            return Outcome(dropped="near_duplicate", duplicate_of=previous.dup_of)
         decision = decide(raw.op, fp, previous)
         if not decision.emit:
             return Outcome(dropped=decision.reason)
@@ -201,7 +201,7 @@ class Processor:
                 kept_id = remembered.most_similar(signature, exclude=clean.id)
             if kept_id is not None:
                 if previous is None:  # remembered (in memory), so replays are dropped without comparing again
-                    state.entries[ekey] = {"fp": fp, "v": 0, "deleted": False, "dup_of": kept_id}
+                    state.entries[ekey] = EntryState(compact_fingerprint(fp), 0, dup_of=kept_id)
                 return Outcome(dropped="near_duplicate", duplicate_of=kept_id)
         story_state = next_seq(state.stories.get(raw.story), self.epoch_factory)
 

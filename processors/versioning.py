@@ -3,7 +3,7 @@
 State is passed in and handed back, so the same code runs on faust tables in the
 worker and on dicts in tests:
 
-- entry state, per ``(story, id)``: ``{"fp": fingerprint, "v": version, "del": deleted}``
+- entry state, per ``(story, id)``: :class:`EntryState` (fingerprint, version, deleted)
 - story state, per story: ``{"seq": last seq, "epoch": epoch}``
 
 Rules (what users rely on):
@@ -21,21 +21,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NamedTuple, TypedDict
 
 from newswire.schemas import Op
 
-__all__ = ["EntryState", "StoryState", "Decision", "decide", "next_seq", "entry_key"]
+__all__ = ["EntryState", "StoryState", "Decision", "compact_fingerprint", "decide", "next_seq", "entry_key"]
 
 DropReason = Literal["replay", "deleted", "unknown_delete"]
 
 
-class EntryState(TypedDict):
-    fp: str
+class EntryState(NamedTuple):
+    """What the rules remember of one entry. A worker keeps one for every entry it has seen, so it is a
+    tuple holding the fingerprint as an int: ~225 bytes an entry with its key, against ~365 for a dict
+    holding the hex string (measured with tracemalloc on 60,000 entries)."""
+
+    fp: int | str  # compact_fingerprint() of the content's fingerprint
     v: int
-    deleted: bool
+    deleted: bool = False
     #: set when the entry was dropped as a near duplicate of this kept entry id
-    dup_of: NotRequired[str]
+    dup_of: str | None = None
+
+
+def compact_fingerprint(fingerprint: str) -> int | str:
+    """The hex fingerprint as one int (same value, a third of the memory); a fingerprint that is not hex
+    (written by something else) is kept as it is: it then equals only itself."""
+    try:
+        return int(fingerprint, 16)
+    except ValueError:
+        return fingerprint
 
 
 class StoryState(TypedDict):
@@ -61,18 +74,19 @@ def entry_key(story: str, entry_id: str) -> str:
 
 def decide(requested: Op, fingerprint: str, state: EntryState | None) -> Decision:
     """Apply the version rules to one event whose content has ``fingerprint``."""
+    fp = compact_fingerprint(fingerprint)
     if state is None:
         if requested == "delete":
             return Decision(False, reason="unknown_delete")
-        return Decision(True, "create", 1, entry_state={"fp": fingerprint, "v": 1, "deleted": False})
-    if state["deleted"]:
+        return Decision(True, "create", 1, entry_state=EntryState(fp, 1))
+    if state.deleted:
         return Decision(False, reason="deleted")
-    version = state["v"] + 1
+    version = state.v + 1
     if requested == "delete":
-        return Decision(True, "delete", version, entry_state={"fp": state["fp"], "v": version, "deleted": True})
-    if fingerprint == state["fp"]:
+        return Decision(True, "delete", version, entry_state=EntryState(state.fp, version, deleted=True))
+    if fp == state.fp:
         return Decision(False, reason="replay")
-    return Decision(True, "update", version, entry_state={"fp": fingerprint, "v": version, "deleted": False})
+    return Decision(True, "update", version, entry_state=EntryState(fp, version))
 
 
 def next_seq(state: StoryState | None, new_epoch: Callable[[], str]) -> StoryState:
