@@ -217,7 +217,8 @@ async def progress(bootstrap: str, gateway_url: str, counts: dict[str, int], eve
 
 async def hop_figures(bootstrap: str, gateway_url: str) -> dict[str, Any]:
     """Where the time goes: post → record on ``newswire.entries`` (ingest, broker, processor) per entry, from the
-    records' timestamps; record → socket write (gateway), from the gateway's latency histogram."""
+    records' timestamps; record → write to the last client of its batch (gateway), from the gateway's
+    latency histogram."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
                                 fetch_max_wait_ms=500)
     await consumer.start()
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  of which post→record on {topics.ENTRIES} (ingest, broker, processor): "
               f"{percentile_line(hops['post_to_entry_ms'])}")
     if hops.get("entry_to_write_share"):
-        print("  record→socket write (gateway), share of writes: "
+        print("  record→write to a batch's last client (gateway), share of entries: "
               + ", ".join(f"{k} {v:.1%}" for k, v in hops["entry_to_write_share"].items()))
     print(f"entries lost: {lost}   duplicates: {duplicates}   seq gaps: {result['seq_gaps']}")
     print(f"CPU while posting and draining ({wall:.0f} s): "

@@ -75,5 +75,5 @@ class GatewayMetrics:
                                        "time to write one step of a fan-out round (up to WRITE_SLICE clients)",
                                        buckets=LATENCY_BUCKETS, registry=self.registry)
         self.latency = Histogram("newswire_gateway_delivery_latency_seconds",
-                                 "from the entry's Kafka timestamp to the socket write",
+                                 "from the entry's Kafka timestamp to the write to the last subscriber of its batch",
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
