@@ -6,7 +6,7 @@ Starts an embedded broker, then for each scenario a server process, a publisher 
 written to newswire.entries at a fixed rate; the bare server makes its own) and ``wsclient`` (C, epoll,
 built here with cc) on loopback. Prints one line per scenario: connections held, deliveries/s,
 publish→client latency p50/p99 (from ``ts``), server RSS per connection, and the bare server's ratio.
-Bounded: about 3 minutes in full, under one with --quick.
+Bounded: about 3.5 minutes in full, under one with --quick.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def scenarios(quick: bool) -> list[Scenario]:
     return [
         Scenario("bare 5k x 10/s", "bare", 5000, 10),
         Scenario("newswire 5k x 10/s", "newswire", 5000, 10),
+        # bench/e2e.py's fan-out alone: 1,000 clients of one story at 200 entries/s
+        Scenario("newswire 1k x 200/s (e2e fan-out)", "newswire", 1000, 200),
         Scenario("bare 5k x 60/s (saturation)", "bare", 5000, 60),
         Scenario("newswire 5k x 60/s (saturation, coalesced)", "newswire", 5000, 60),
         Scenario("newswire 5k x 100/s (coalesced)", "newswire", 5000, 100),
