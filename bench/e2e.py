@@ -215,17 +215,22 @@ async def progress(bootstrap: str, gateway_url: str, counts: dict[str, int], eve
         await consumer.stop()
 
 
-async def hop_figures(bootstrap: str, gateway_url: str) -> dict[str, Any]:
-    """Where the time goes: post → record on ``newswire.entries`` (ingest, broker, processor) per entry, from the
-    records' timestamps; record → write to the last client of its batch (gateway), from the gateway's
-    latency histogram."""
+def _percentiles(values: list[float]) -> dict[str, float]:
+    values = sorted(values)
+    return ({"p50": values[len(values) // 2], "p99": values[int(len(values) * 0.99)], "max": values[-1],
+             "entries": len(values)} if values else {})
+
+
+async def _record_times(bootstrap: str, topic: str, entry_of: Any) -> dict[str, tuple[int, int]]:
+    """Per bench entry id on ``topic``, from the beginning to the current end: (the entry's ``ts``, the record's
+    Kafka timestamp). ``entry_of`` finds the entry in a decoded record value."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
                                 fetch_max_wait_ms=500)
     await consumer.start()
-    delays: list[float] = []
+    times: dict[str, tuple[int, int]] = {}
     try:
         await consumer.topics()
-        tps = [TopicPartition(topics.ENTRIES, p) for p in consumer.partitions_for_topic(topics.ENTRIES) or ()]
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         ends = await consumer.end_offsets(tps)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -233,14 +238,21 @@ async def hop_figures(bootstrap: str, gateway_url: str) -> dict[str, Any]:
         while time.monotonic() < deadline and any([await consumer.position(tp) < ends[tp] for tp in tps]):
             for records in (await consumer.getmany(timeout_ms=1000, max_records=10_000)).values():
                 for record in records:
-                    entry = json.loads(record.value)
-                    if entry.get("story") == STORY and str(entry.get("id", "")).startswith("bench-e"):
-                        delays.append(record.timestamp - entry["ts"])
+                    value = json.loads(record.value)
+                    entry = entry_of(value)
+                    if value.get("story") == STORY and str(entry.get("id", "")).startswith("bench-e"):
+                        times.setdefault(entry["id"], (value["ts"], record.timestamp))
     finally:
         await consumer.stop()
-    delays.sort()
-    processor = ({"p50": delays[len(delays) // 2], "p99": delays[int(len(delays) * 0.99)], "max": delays[-1],
-                  "entries": len(delays)} if delays else {})
+    return times
+
+
+async def hop_figures(bootstrap: str, gateway_url: str) -> dict[str, Any]:
+    """Where the time goes, from the records' timestamps: post → record on ``newswire.entries.raw`` (the ingest
+    API), that record → the entry's record on ``newswire.entries`` (a hop through the broker and the processor);
+    and record → write to the last client of its batch (gateway), from the gateway's latency histogram."""
+    raw = await _record_times(bootstrap, topics.RAW, lambda value: value.get("entry") or {})
+    entries = await _record_times(bootstrap, topics.ENTRIES, lambda value: value)
     buckets: list[tuple[float, float]] = []
     async with aiohttp.ClientSession() as session, session.get(f"{gateway_url}/metrics") as resp:
         for line in (await resp.text()).splitlines():
@@ -250,7 +262,10 @@ async def hop_figures(bootstrap: str, gateway_url: str) -> dict[str, Any]:
     total = buckets[-1][1] if buckets else 0
     gateway = {f"within {le * 1000:g} ms": round(count / total, 4) for le, count in buckets
                if total and le <= 0.25}
-    return {"post_to_entry_ms": processor, "entry_to_write_share": gateway}
+    return {"post_to_entry_ms": _percentiles([at - ts for ts, at in entries.values()]),
+            "post_to_raw_ms": _percentiles([at - ts for ts, at in raw.values()]),
+            "raw_to_entry_ms": _percentiles([entries[key][1] - at for key, (_, at) in raw.items() if key in entries]),
+            "entry_to_write_share": gateway}
 
 
 async def drain(gateway_url: str, expected: int, quiet: float, limit: float) -> int:
@@ -352,6 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     if hops.get("post_to_entry_ms"):
         print(f"  of which post→record on {topics.ENTRIES} (ingest, broker, processor): "
               f"{percentile_line(hops['post_to_entry_ms'])}")
+    if hops.get("post_to_raw_ms") and hops.get("raw_to_entry_ms"):
+        print(f"    post→record on {topics.RAW} (ingest API): {percentile_line(hops['post_to_raw_ms'])}")
+        print(f"    that record→record on {topics.ENTRIES} (broker hop, processor): "
+              f"{percentile_line(hops['raw_to_entry_ms'])}")
     if hops.get("entry_to_write_share"):
         print("  record→write to a batch's last client (gateway), share of entries: "
               + ", ".join(f"{k} {v:.1%}" for k, v in hops["entry_to_write_share"].items()))
