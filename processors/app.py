@@ -17,6 +17,7 @@ and none is written per entry. See docs/processors.md.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -29,6 +30,7 @@ from typing import Any
 import faust
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
@@ -279,6 +281,8 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
                 continue
             ends.append(highwater)
             position = next_offsets.get(tp.partition)
+            if position is None:  # nothing handled there since it was assigned: where does the consumer stand?
+                position = await _consumer_position(tp)
             if position is None:
                 lags.append(None)
                 continue
@@ -290,6 +294,17 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
             wait = fetch_wait_ms(lags, short_ms=kafka.fetch_max_wait_ms, long_ms=settings.catch_up_fetch_wait_ms,
                                  behind=settings.behind_records, ends=ends)
             set_fetch_wait(consumer, wait)
+            metrics.FETCH_WAIT_MS.set(wait)
+
+    async def _consumer_position(tp: TopicPartition) -> int | None:
+        """The consumer's next offset for ``tp`` (its committed offset after an assignment), None if not known yet.
+
+        Without it, a partition with records from before but none since this worker started would count as
+        unknown for good, and keep every fetch at the long wait (on the embedded broker, up to that long per hop)."""
+        try:
+            return await asyncio.wait_for(app.consumer.position(tp), 1.0)
+        except (asyncio.TimeoutError, KafkaError):
+            return None
 
     @app.agent(raw_topic)
     async def process(stream: faust.StreamT[bytes]) -> None:

@@ -163,6 +163,30 @@ def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cl
     assert "skipped unreadable newswire.entries" in worker.log_path.read_text()
 
 
+def test_a_restarted_worker_fetches_with_the_short_wait_where_nothing_new_arrived(cluster: Cluster) -> None:
+    """A worker that takes over partitions holding older records, with nothing new on them, knows where it
+    stands there (the group's committed offsets) and fetches with the short wait, not the long one kept
+    for positions not known yet: on the embedded broker that wait is what each hop costs."""
+    first = cluster.worker("first")
+    first.start()
+    first.wait_ready()
+    for partition in range(PARTITIONS):
+        asyncio.run(_publish(cluster.bootstrap, [_event(partition, f"p{partition}", f"Entry on partition {partition}: "
+                                                         + " ".join(WORDS[partition:partition + 12]))],
+                             partition=partition))
+    wait_until("every raw record to be committed", lambda: asyncio.run(
+        _committed(cluster.bootstrap, first.group)) >= PARTITIONS, TIMEOUT * 2)
+    first.stop()
+
+    second = cluster.worker("second")
+    second.start()
+    second.wait_ready()
+    short = 10  # NEWSWIRE_FETCH_MAX_WAIT_MS's default; the long wait is 500
+    wait_until("the short fetch wait", lambda: second.sample("newswire_processor_fetch_wait_ms") == short,
+               TIMEOUT * 2)
+    assert all(second.sample("newswire_processor_consumer_lag", partition=str(p)) == 0 for p in range(PARTITIONS))
+
+
 def test_worker_refuses_an_entries_topic_with_fewer_partitions_than_raw(tmp_path) -> None:
     """Entries leave on their raw partition's number, so a smaller newswire.entries is a clear start-up error."""
     broker = EmbeddedBroker(log_path=tmp_path / "broker.log")
