@@ -1,8 +1,8 @@
 """End-to-end latency and soak benchmark: ingest API → broker → processor → gateway → websocket clients.
 
-    python bench/e2e.py [--rate R] [--clients C] [--duration S]
+    python bench/e2e.py [--rate R] [--clients C] [--duration S] [--bootstrap HOST:PORT]
 
-Starts ``newswire up`` on free ports, connects C websocket clients (bench/e2e_client.c, an epoll client
+Starts ``newswire up`` on free ports (with the embedded broker, or on the Kafka at ``--bootstrap``), connects C websocket clients (bench/e2e_client.c, an epoll client
 built with gcc on first use) to one story, posts R entries per second to the ingest API for S seconds,
 waits for the tail to arrive, and prints: post→screen latency p50/p99/max (from the entry's ``ts``,
 stamped by the ingest API when it accepted the POST, to the client reading the frame), entries lost
@@ -36,7 +36,10 @@ from newswire.schemas import topics
 
 HERE = Path(__file__).resolve().parent
 CLIENT_SOURCE = HERE / "e2e_client.c"
-STORY = "bench"
+#: stories of this run's own, so a run on a Kafka that keeps earlier runs' records starts from nothing
+RUN = os.urandom(3).hex()
+STORY = f"bench-{RUN}"
+WARM_UP_STORY = f"warmup-{RUN}"
 TOKEN = "bench-token-" + os.urandom(8).hex()
 PARTS = ("broker", "processor", "gateway", "ingest")
 _STARTED = re.compile(r"newswire\.up: ([\w-]+) started \(pid (\d+)\)")
@@ -60,16 +63,20 @@ def percentile_line(latency: dict[str, float]) -> str:
 class Pipeline:
     """``newswire up`` on free ports, in its own process group, logging to a file."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.gateway_port, self.ingest_port, broker_port = free_port(), free_port(), free_port()
-        self.bootstrap = f"127.0.0.1:{broker_port}"
+    def __init__(self, workdir: Path, bootstrap: str | None = None) -> None:
+        self.gateway_port, self.ingest_port = free_port(), free_port()
+        if bootstrap:  # a Kafka of the user's (Apache Kafka from docker-compose.yml, say)
+            self.bootstrap, broker = bootstrap, ["--bootstrap", bootstrap]
+        else:  # the embedded broker, started by newswire up
+            broker_port = free_port()
+            self.bootstrap, broker = f"127.0.0.1:{broker_port}", ["--broker-port", str(broker_port)]
         self.log_path = workdir / "up.log"
         env = dict(os.environ, NEWSWIRE_INGEST_TOKEN=TOKEN, PYTHONUNBUFFERED="1",
                    # listen-only clients send nothing after subscribing; keep them through a long run
                    NEWSWIRE_GATEWAY_IDLE_TIMEOUT_S="86400")
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "up", "--broker-port", str(broker_port),
+            [sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "up", *broker,
              "--gateway-port", str(self.gateway_port), "--ingest-port", str(self.ingest_port)],
             stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
             start_new_session=True)
@@ -168,14 +175,15 @@ async def warm_up(ingest_url: str, gateway_url: str, count: int = 50, timeout: f
     async with aiohttp.ClientSession() as session:
         for n in range(count):
             body = {"id": f"warm-{n}", "body_text": f"Warm-up entry {n}: " + " ".join(f"u{n}v{k}" for k in range(10))}
-            async with session.post(f"{ingest_url}/v1/stories/warmup/entries", json=body, headers=headers) as resp:
+            async with session.post(f"{ingest_url}/v1/stories/{WARM_UP_STORY}/entries", json=body,
+                                    headers=headers) as resp:
                 if resp.status != 202:
                     sys.exit(f"bench/e2e.py: warm-up entry refused: {resp.status} {await resp.text()}")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             async with session.get(f"{gateway_url}/stats") as resp:
                 stats = await resp.json()
-            if stats["stories"].get("warmup", {}).get("seq", 0) >= count:
+            if stats["stories"].get(WARM_UP_STORY, {}).get("seq", 0) >= count:
                 return
             await asyncio.sleep(0.1)
     sys.exit("bench/e2e.py: the warm-up entries did not reach the gateway")
@@ -310,11 +318,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="at most this many seconds for the tail after posting (stops early once all arrived "
                              "or nothing moved for 10 s; default 120)")
     parser.add_argument("--progress", type=float, default=10, help="seconds between progress lines (default 10)")
+    parser.add_argument("--bootstrap", metavar="HOST:PORT",
+                        help="run the pipeline on this Kafka (Apache Kafka from docker-compose.yml, say) instead of "
+                             "the embedded broker; the run uses stories of its own")
     args = parser.parse_args(argv)
 
     client = build_client()
     workdir = Path(tempfile.mkdtemp(prefix="newswire-bench-e2e-"))
-    pipeline = Pipeline(workdir)
+    pipeline = Pipeline(workdir, args.bootstrap)
     loader: subprocess.Popen[str] | None = None
     try:
         pipeline.wait_ready()
