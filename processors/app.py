@@ -31,6 +31,7 @@ import faust
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
+from faust.exceptions import ConsumerNotStarted
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
@@ -303,7 +304,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         unknown for good, and keep every fetch at the long wait (on the embedded broker, up to that long per hop)."""
         try:
             return await asyncio.wait_for(app.consumer.position(tp), 1.0)
-        except (asyncio.TimeoutError, KafkaError):
+        except (asyncio.TimeoutError, KafkaError, ConsumerNotStarted):  # not assigned / not started (yet)
             return None
 
     @app.agent(raw_topic)
