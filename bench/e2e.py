@@ -2,12 +2,13 @@
 
     python bench/e2e.py [--rate R] [--clients C] [--duration S] [--bootstrap HOST:PORT]
 
-Starts ``newswire up`` on free ports (with the embedded broker, or on the Kafka at ``--bootstrap``), connects C websocket clients (bench/e2e_client.c, an epoll client
-built with gcc on first use) to one story, posts R entries per second to the ingest API for S seconds,
-waits for the tail to arrive, and prints: post→screen latency p50/p99/max (from the entry's ``ts``,
-stamped by the ingest API when it accepted the POST, to the client reading the frame), entries lost
-(posted and acknowledged but missing at some client: must be 0), duplicates (a seq or an (id, version)
-seen twice by one client: must be 0), and the RSS of each process at start and end (growth must be flat).
+Starts ``newswire up`` on free ports (with the embedded broker, or on the Kafka at ``--bootstrap``),
+connects C websocket clients (bench/e2e_client.c, an epoll client built with gcc on first use) to one
+story, posts R entries per second to the ingest API for S seconds, waits for the tail to arrive, and
+prints: post→screen latency p50/p99/max (from the entry's ``ts``, stamped by the ingest API when it
+accepted the POST, to the client reading the frame), entries lost (posted and acknowledged but missing
+at some client: must be 0), duplicates (a seq or an (id, version) seen twice by one client: must be 0),
+and the RSS of each process at start and end (growth must be flat).
 """
 
 from __future__ import annotations

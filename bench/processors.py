@@ -227,8 +227,8 @@ async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, back
     cpu_used = _workers_cpu_seconds(workers) - cpu_before
     stamps = [kafka_ms for kafka_ms, _, _ in seen]
     span = (max(stamps) - min(stamps)) / 1000
-    workers = "one worker" if args.workers == 1 else f"{args.workers} workers"
-    print(f"throughput: {backlog} entries (mean {chars:.0f} characters of text), {workers}, {args.partitions} "
+    who = "one worker" if args.workers == 1 else f"{args.workers} workers"
+    print(f"throughput: {backlog} entries (mean {chars:.0f} characters of text), {who}, {args.partitions} "
           f"partitions, backlog produced before it started: {backlog / span:,.0f} entries/s "
           f"(first to last output record, {span:.2f} s)")
     print(f"  worker CPU: {cpu_used / backlog * 1e6:,.0f} µs per entry (user + system, all workers)")

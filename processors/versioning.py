@@ -1,7 +1,7 @@
 """Per-entry version rules and per-story sequence numbers: pure functions over plain state.
 
-State is passed in and handed back, so the same code runs on faust tables in the
-worker and on dicts in tests:
+State is passed in and handed back (the worker keeps it in plain dicts per partition,
+``pipeline.PartitionState``):
 
 - entry state, per ``(story, id)``: :class:`EntryState` (fingerprint, version, deleted)
 - story state, per story: ``{"seq": last seq, "epoch": epoch}``
