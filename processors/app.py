@@ -284,6 +284,8 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
             position = next_offsets.get(tp.partition)
             if position is None:  # nothing handled there since it was assigned: where does the consumer stand?
                 position = await _consumer_position(tp)
+                if position is not None:  # asked once; a record handled there moves it on from here
+                    next_offsets[tp.partition] = position
             if position is None:
                 lags.append(None)
                 continue
