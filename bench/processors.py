@@ -17,9 +17,19 @@ with 500 entries; then:
    (processing, including the raw fetch) and as receive time minus ``ts`` (what a consumer
    of newswire.entries sees).
 
+Two more figures say where a worker's time goes:
+
+3. the rules alone: the same backlog through ``Processor.process`` and the entry's encoding in
+   this process, without Kafka (CPU time per entry, and its split between normalising with
+   deduplication and enriching, as the worker's stage metric splits it);
+4. the rules switched off: the same backlog, on a fresh broker, through
+   ``bench/worker_without_rules.py``, a worker that decodes, validates, builds, encodes and sends
+   each entry as the real one does, without the rules: entries/s and CPU per entry are what faust,
+   aiokafka, the event model and the broker leave to the rules (``--no-ceiling`` skips it).
+
 ``--workers 2`` measures two workers of one group sharing the partitions (the per-worker figure
 is the default, one). Targets (2 cores): >= 5,000 entries/s per worker, p99 < 50 ms at 500
-entries/s. The default run takes about a minute.
+entries/s. The default run takes about a minute and a half.
 """
 
 from __future__ import annotations
@@ -41,8 +51,12 @@ from procstat import cpu_seconds
 
 from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
+from newswire.processors.enrich.language import load_model as load_language_model
+from newswire.processors.pipeline import Processor
 from newswire.producers.kafka import make_raw_event
-from newswire.schemas import RawEntry, encode, topics
+from newswire.schemas import DeadLetterSource, RawEntry, encode, topics
+
+BENCH = Path(__file__).resolve().parent
 
 PEOPLE = ["Vladimir Putin", "Dmitry Peskov", "Sergey Lavrov", "Bashar al-Assad", "John Kirby", "Olaf Scholz",
           "Emmanuel Macron", "Ursula von der Leyen", "Antony Blinken", "Recep Tayyip Erdogan", "Keir Starmer"]
@@ -175,9 +189,10 @@ def _percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(values, n=1000)[int(fraction * 1000) - 1] if len(values) > 1 else values[0]
 
 
-def _spawn_worker(bootstrap: str, logs: Path, name: str) -> subprocess.Popen[bytes]:
+def _spawn_worker(bootstrap: str, logs: Path, name: str, *, rules: bool = True) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEWSWIRE_PROCESSOR_GROUP": f"bench-{os.getpid()}"}
-    return subprocess.Popen([sys.executable, "-m", "newswire.cli", "--log-level", "WARNING", "processor",
+    command = ["-m", "newswire.cli"] if rules else [str(BENCH / "worker_without_rules.py")]
+    return subprocess.Popen([sys.executable, *command, "--log-level", "WARNING", "processor",
                              "--bootstrap", bootstrap, "--ready-file", str(logs / f"{name}.ready")],
                             stdout=(logs / f"{name}.log").open("wb"), stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, env=env)
@@ -191,9 +206,11 @@ def _wait_ready(worker: subprocess.Popen[bytes], logs: Path, name: str) -> None:
         time.sleep(0.1)
 
 
-def _start_workers(bootstrap: str, logs: Path, names: list[str]) -> list[subprocess.Popen[bytes]]:
+def _start_workers(
+    bootstrap: str, logs: Path, names: list[str], *, rules: bool = True
+) -> list[subprocess.Popen[bytes]]:
     """Workers of one group, one per name, started together so they join the group in one rebalance."""
-    started = [_spawn_worker(bootstrap, logs, name) for name in names]
+    started = [_spawn_worker(bootstrap, logs, name, rules=rules) for name in names]
     try:
         for worker, name in zip(started, names, strict=True):
             _wait_ready(worker, logs, name)
@@ -220,18 +237,26 @@ async def _warm_up(bootstrap: str) -> None:
     await collecting
 
 
-async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, backlog: int, chars: float,
-                                  workers: list[subprocess.Popen[bytes]]) -> None:
+async def _throughput(bootstrap: str, prefix: str, count: int,
+                      workers: list[subprocess.Popen[bytes]]) -> tuple[float, float, float]:
+    """Entries/s from the first to the last output record of a backlog, its span in seconds, and the workers'
+    CPU µs per entry meanwhile."""
     cpu_before = _workers_cpu_seconds(workers)
-    seen = await _collect(bootstrap, "s2-", backlog, 300)
+    seen = await _collect(bootstrap, prefix, count, 300)
     cpu_used = _workers_cpu_seconds(workers) - cpu_before
     stamps = [kafka_ms for kafka_ms, _, _ in seen]
     span = (max(stamps) - min(stamps)) / 1000
+    return count / span, span, cpu_used / count * 1e6
+
+
+async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, backlog: int, chars: float,
+                                  workers: list[subprocess.Popen[bytes]]) -> None:
+    rate, span, cpu_per_entry = await _throughput(bootstrap, "s2-", backlog, workers)
     who = "one worker" if args.workers == 1 else f"{args.workers} workers"
     print(f"throughput: {backlog} entries (mean {chars:.0f} characters of text), {who}, {args.partitions} "
-          f"partitions, backlog produced before it started: {backlog / span:,.0f} entries/s "
+          f"partitions, backlog produced before it started: {rate:,.0f} entries/s "
           f"(first to last output record, {span:.2f} s)")
-    print(f"  worker CPU: {cpu_used / backlog * 1e6:,.0f} µs per entry (user + system, all workers)")
+    print(f"  worker CPU: {cpu_per_entry:,.0f} µs per entry (user + system, all workers)")
 
     paced = raw_entries(int(args.rate * args.seconds), seed=3)
     output = Output(bootstrap, "s3-", from_end=True)
@@ -252,6 +277,52 @@ async def _throughput_and_latency(args: argparse.Namespace, bootstrap: str, back
           f"p99 {_percentile(delivered, 0.99):6.1f} ms")
 
 
+def rules_alone(records: list[tuple[bytes, bytes]], partitions: int) -> dict[str, float]:
+    """CPU µs per record of ``Processor.process`` plus encoding the entry, in this process (no Kafka), after
+    500 other entries warmed the caches: ``total``, and the processor's own stage split (``normalise``:
+    normalising, deduplicating, versioning; ``enrich``)."""
+    load_language_model()
+    processor = Processor()
+    for number, (key, value) in enumerate(_encoded(raw_entries(500, seed=1))):
+        processor.process(key, value, DeadLetterSource(topic=topics.RAW, partition=number % partitions, offset=number))
+    stages = dict.fromkeys(("normalise", "enrich"), 0.0)
+    started = time.process_time()
+    for number, (key, value) in enumerate(records):
+        outcome = processor.process(key, value,
+                                    DeadLetterSource(topic=topics.RAW, partition=number % partitions, offset=number))
+        if outcome.entry is not None:
+            encode(outcome.entry)
+        for stage, seconds in outcome.timings.items():
+            stages[stage] += seconds
+    spent = time.process_time() - started
+    return {"total": spent / len(records) * 1e6, **{stage: s / len(records) * 1e6 for stage, s in stages.items()}}
+
+
+def _encoded(entries: list[tuple[bytes, RawEntry, str]]) -> list[tuple[bytes, bytes]]:
+    return [(key, _encode(story, entry)) for key, entry, story in entries]
+
+
+def ceiling(args: argparse.Namespace, backlog: list[tuple[bytes, RawEntry, str]], logs: Path) -> None:
+    """The backlog through bench/worker_without_rules.py on a fresh broker (the real run's entries on the
+    first broker would be read back into the worker's state first)."""
+    broker = EmbeddedBroker(log_path=logs / "ceiling-broker.log")
+    broker.spawn()
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        bootstrap = broker.bootstrap
+        asyncio.run(wait_for_metadata(bootstrap, 30))
+        asyncio.run(ensure_topics(bootstrap, topics.ALL, args.partitions))
+        asyncio.run(_produce(bootstrap, backlog))
+        running = _start_workers(bootstrap, logs, ["without-rules"], rules=False)
+        rate, span, cpu_per_entry = asyncio.run(_throughput(bootstrap, "s2-", len(backlog), running))
+        print(f"with the rules switched off (bench/worker_without_rules.py, same backlog, fresh broker): "
+              f"{rate:,.0f} entries/s, {cpu_per_entry:,.0f} µs of worker CPU per entry ({span:.2f} s)")
+    finally:
+        for worker in running:
+            _stop_worker(worker)
+        broker.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000, help="entries for the throughput run")
@@ -259,7 +330,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--workers", type=int, default=1, help="workers sharing the partitions (default 1)")
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="skip the run with the rules switched off (bench/worker_without_rules.py)")
     args = parser.parse_args()
+    backlog = raw_entries(args.entries, seed=2)
     with tempfile.TemporaryDirectory(prefix="bench-processors-") as tmp:
         logs = Path(tmp)
         broker = EmbeddedBroker(log_path=logs / "broker.log")
@@ -273,7 +347,6 @@ def main() -> None:
             asyncio.run(_warm_up(bootstrap))
             _stop_worker(running.pop())
             # the backlog goes in while no worker runs, so producing it takes no CPU from the measured worker
-            backlog = raw_entries(args.entries, seed=2)
             asyncio.run(_produce(bootstrap, backlog))
             chars = statistics.mean(len(entry.body_text or "") for _, entry, _ in backlog)
             running = _start_workers(bootstrap, logs, [f"measured-{number}" for number in range(args.workers)])
@@ -282,6 +355,12 @@ def main() -> None:
             for worker in running:
                 _stop_worker(worker)
             broker.stop()
+        alone = rules_alone(_encoded(backlog), args.partitions)
+        print(f"the rules alone, in one process without Kafka: {alone['total']:,.0f} µs of CPU per entry "
+              f"(= {1e6 / alone['total']:,.0f} entries/s on one core): normalise, deduplicate and version "
+              f"{alone['normalise']:,.0f}, enrich {alone['enrich']:,.0f}, decoding and encoding the rest")
+        if not args.no_ceiling:
+            ceiling(args, backlog, logs)
 
 
 if __name__ == "__main__":
