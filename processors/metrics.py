@@ -9,7 +9,10 @@ DUPLICATES = Counter(
     "Raw events dropped, by kind: replay, deleted, unknown_delete, near_duplicate", ["kind"],
 )
 STAGE_SECONDS = Histogram(
-    "newswire_processor_stage_seconds", "Time spent per entry in each stage (normalise, enrich)", ["stage"],
+    "newswire_processor_stage_seconds",
+    "Time spent per emitted entry in each stage: validate (decode, schema), normalise (with fingerprint, version and "
+    "the entry built), dedup (near-duplicate signature and comparison), enrich",
+    ["stage"],
     buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05),
 )
 LATENCY_SECONDS = Histogram(

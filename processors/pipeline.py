@@ -161,6 +161,7 @@ class Processor:
 
     def _handle(self, key: bytes | None, value: bytes | None, source: DeadLetterSource) -> Outcome:
         now = self.clock()
+        received = time.perf_counter()
         if value is None:
             return Outcome(dead_letter=dead_letter("empty record (no value)", b"", source, key, now))
         try:
@@ -190,6 +191,7 @@ class Processor:
             return Outcome(dropped=decision.reason)
         assert decision.op is not None and decision.entry_state is not None
         signature = None
+        dedup_started = time.perf_counter()
         if decision.op != "delete":
             try:
                 signature = neardup.signature_bytes(clean.body_text or "")
@@ -203,6 +205,7 @@ class Processor:
                 if previous is None:  # remembered (in memory), so replays are dropped without comparing again
                     state.entries[ekey] = EntryState(compact_fingerprint(fp), 0, dup_of=kept_id)
                 return Outcome(dropped="near_duplicate", duplicate_of=kept_id)
+        dedup_seconds = time.perf_counter() - dedup_started
         story_state = next_seq(state.stories.get(raw.story), self.epoch_factory)
 
         deleted = decision.op == "delete"
@@ -229,7 +232,9 @@ class Processor:
         if not deleted:
             entry = enrich(entry, self.enrichers)
         enriched = time.perf_counter()
-        return Outcome(entry=entry, timings={"normalise": normalised - started, "enrich": enriched - normalised},
+        timings = {"validate": started - received, "normalise": normalised - started - dedup_seconds,
+                   "dedup": dedup_seconds, "enrich": enriched - normalised}
+        return Outcome(entry=entry, timings=timings,
                        partition=source.partition, signature=signature)
 
     def apply(self, outcome: Outcome) -> None:

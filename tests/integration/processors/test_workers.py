@@ -155,7 +155,7 @@ def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cl
     assert value("newswire_processor_rejected_total") == 1
     for kind in ("replay", "unknown_delete", "near_duplicate", "deleted"):
         assert value("newswire_processor_duplicates_total", kind=kind) == 1, kind
-    for stage in ("normalise", "enrich"):  # one observation per emitted entry
+    for stage in ("validate", "normalise", "dedup", "enrich"):  # one observation per emitted entry
         assert value("newswire_processor_stage_seconds_count", stage=stage) == 3
     assert value("newswire_processor_latency_seconds_count") == 3
     wait_until("a lag sample per assigned partition", lambda: any(
