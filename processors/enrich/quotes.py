@@ -35,13 +35,19 @@ __all__ = ["quotes", "find_quotes"]
 
 #: (Each pattern starts with a character or a class of them: the scan skips to candidates in C.)
 _QUOTED = re.compile(r'"([^"]+)"|“([^”"]+)”|«([^»]+)»|„([^“”"]+)[“”]')
+#: ``_QUOTED`` for a text with no opening quote but the straight one (most texts): the scan for one character is a
+#: string search, three times faster than testing every character against the class of four.
+_STRAIGHT_QUOTED = re.compile(r'"([^"]+)"')
 _MIN_WORDS = 3
 _WORD_PATTERN = r"[^\W\d_][\w'’-]*"
 _WORD = WordPattern(_WORD_PATTERN)
 #: ``_MIN_WORDS`` words of ``_WORD``: each taken whole (possessive), the next from the first letter after it, as
 #: ``findall`` finds them; a search stops at the last one needed instead of listing every word of a quotation.
 _ENOUGH_WORDS = WordPattern(rf"{_WORD_PATTERN}+(?:(?s:.)*?{_WORD_PATTERN}+){{{_MIN_WORDS - 1}}}")
-_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
+#: An end mark: a full stop (or ! ?) followed by whitespace, or a line break. Each is also found by a pattern of its
+#: own that starts with the mark itself, which the scan finds by a string search, three times faster than testing
+#: every character against the class of four (most texts hold only full stops).
+_END_MARKS = {mark: re.compile(rf"\{mark}(?=\s)") for mark in ".!?"} | {"\n": re.compile("\n")}
 _QUOTES = TypeAdapter(list[Quote])  # one call builds the list (faster than a constructor call per quote)
 
 
@@ -54,7 +60,12 @@ class _Sentences:
 
     def __init__(self, text: str, interiors: list[tuple[int, int]]) -> None:
         self.text = text
-        self.marks = marks = [match.start() for match in _SENTENCE_END.finditer(text)]
+        patterns = [pattern for mark, pattern in _END_MARKS.items() if mark in text]
+        if len(patterns) == 1:
+            marks = [match.start() for match in patterns[0].finditer(text)]
+        else:
+            marks = sorted([match.start() for pattern in patterns for match in pattern.finditer(text)])
+        self.marks = marks
         for start, end in reversed(interiors):  # (from the last: deleting shifts only the marks after)
             del marks[bisect_left(marks, start) : bisect_left(marks, end)]
 
@@ -152,7 +163,8 @@ def _speaker_in(words: _Words, start: int, end: int, people: Sequence[Mention], 
 
 def find_quotes(text: str) -> list[dict[str, Any]]:
     """Each quotation in the text with its speaker (or None), in order."""
-    quoted_spans = list(_QUOTED.finditer(text))
+    quotations = _QUOTED if "“" in text or "«" in text or "„" in text else _STRAIGHT_QUOTED
+    quoted_spans = list(quotations.finditer(text))
     enough_words = _ENOUGH_WORDS.on(text).search
     matches = [m for m in quoted_spans if enough_words(text, m.start(), m.end())]
     if not matches:
