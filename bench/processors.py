@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import os
 import random
@@ -44,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -310,21 +312,29 @@ def _encoded(entries: list[tuple[bytes, RawEntry, str]]) -> list[tuple[bytes, by
 def ceiling(args: argparse.Namespace, backlog: list[tuple[bytes, RawEntry, str]], logs: Path) -> None:
     """The backlog through bench/worker_without_rules.py on a fresh broker (the real run's entries on the
     first broker would be read back into the worker's state first)."""
-    broker = EmbeddedBroker(log_path=logs / "ceiling-broker.log")
-    broker.spawn()
     running: list[subprocess.Popen[bytes]] = []
+    with _broker(logs, "ceiling-broker", args.partitions) as bootstrap:
+        try:
+            asyncio.run(_produce(bootstrap, backlog))
+            running = _start_workers(bootstrap, logs, ["without-rules"], rules=False)
+            rate, span, cpu_per_entry = asyncio.run(_throughput(bootstrap, "s2-", len(backlog), running))
+            print(f"with the rules switched off (bench/worker_without_rules.py, same backlog, fresh broker): "
+                  f"{rate:,.0f} entries/s, {cpu_per_entry:,.0f} µs of worker CPU per entry ({span:.2f} s)")
+        finally:
+            for worker in running:
+                _stop_worker(worker)
+
+
+@contextlib.contextmanager
+def _broker(logs: Path, name: str, partitions: int) -> Iterator[str]:
+    """An embedded broker holding newswire's topics, stopped on leaving; gives its bootstrap address."""
+    broker = EmbeddedBroker(log_path=logs / f"{name}.log")
+    broker.spawn()
     try:
-        bootstrap = broker.bootstrap
-        asyncio.run(wait_for_metadata(bootstrap, 30))
-        asyncio.run(ensure_topics(bootstrap, topics.ALL, args.partitions))
-        asyncio.run(_produce(bootstrap, backlog))
-        running = _start_workers(bootstrap, logs, ["without-rules"], rules=False)
-        rate, span, cpu_per_entry = asyncio.run(_throughput(bootstrap, "s2-", len(backlog), running))
-        print(f"with the rules switched off (bench/worker_without_rules.py, same backlog, fresh broker): "
-              f"{rate:,.0f} entries/s, {cpu_per_entry:,.0f} µs of worker CPU per entry ({span:.2f} s)")
+        asyncio.run(wait_for_metadata(broker.bootstrap, 30))
+        asyncio.run(ensure_topics(broker.bootstrap, topics.ALL, partitions))
+        yield broker.bootstrap
     finally:
-        for worker in running:
-            _stop_worker(worker)
         broker.stop()
 
 
@@ -341,25 +351,20 @@ def main() -> None:
     backlog = raw_entries(args.entries, seed=2)
     with tempfile.TemporaryDirectory(prefix="bench-processors-") as tmp:
         logs = Path(tmp)
-        broker = EmbeddedBroker(log_path=logs / "broker.log")
-        broker.spawn()
         running: list[subprocess.Popen[bytes]] = []
-        try:
-            bootstrap = broker.bootstrap
-            asyncio.run(wait_for_metadata(bootstrap, 30))
-            asyncio.run(ensure_topics(bootstrap, topics.ALL, args.partitions))
-            running = _start_workers(bootstrap, logs, ["warm-up"])
-            asyncio.run(_warm_up(bootstrap))
-            _stop_worker(running.pop())
-            # the backlog goes in while no worker runs, so producing it takes no CPU from the measured worker
-            asyncio.run(_produce(bootstrap, backlog))
-            chars = statistics.mean(len(entry.body_text or "") for _, entry, _ in backlog)
-            running = _start_workers(bootstrap, logs, [f"measured-{number}" for number in range(args.workers)])
-            asyncio.run(_throughput_and_latency(args, bootstrap, len(backlog), chars, running))
-        finally:
-            for worker in running:
-                _stop_worker(worker)
-            broker.stop()
+        with _broker(logs, "broker", args.partitions) as bootstrap:
+            try:
+                running = _start_workers(bootstrap, logs, ["warm-up"])
+                asyncio.run(_warm_up(bootstrap))
+                _stop_worker(running.pop())
+                # the backlog goes in while no worker runs, so producing it takes no CPU from the measured worker
+                asyncio.run(_produce(bootstrap, backlog))
+                chars = statistics.mean(len(entry.body_text or "") for _, entry, _ in backlog)
+                running = _start_workers(bootstrap, logs, [f"measured-{number}" for number in range(args.workers)])
+                asyncio.run(_throughput_and_latency(args, bootstrap, len(backlog), chars, running))
+            finally:
+                for worker in running:
+                    _stop_worker(worker)
         alone = rules_alone(_encoded(backlog), args.partitions)
         split = ", ".join(f"{stage} {alone[stage]:,.0f}" for stage in STAGES)
         print(f"the rules alone, in one process without Kafka: {alone['total']:,.0f} µs of CPU per entry "
