@@ -35,6 +35,7 @@ class Outcome:
     entry: Entry | None = None
     dead_letter: DeadLetter | None = None
     dropped: str | None = None
+    #: seconds spent in each stage (validate, normalise, dedup, enrich) of an emitted entry, for the stage metric
     timings: dict[str, float] = field(default_factory=dict)
     #: the entry this one near-duplicates, when it was dropped as ``near_duplicate``
     duplicate_of: str | None = None
