@@ -32,7 +32,8 @@ import aiohttp
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from procstat import cpu_seconds, rss_mb
 
-from newswire.broker import free_port
+from newswire.kafka import topic_partitions
+from newswire.ports import free_port
 from newswire.schemas import topics
 
 HERE = Path(__file__).resolve().parent
@@ -68,9 +69,10 @@ class Pipeline:
         self.gateway_port, self.ingest_port = free_port(), free_port()
         if bootstrap:  # a Kafka of the user's (Apache Kafka from docker-compose.yml, say)
             self.bootstrap, broker = bootstrap, ["--bootstrap", bootstrap]
-        else:  # the embedded broker, started by newswire up
+        else:  # the local Apache Kafka, started by newswire up with a fresh data folder
             broker_port = free_port()
-            self.bootstrap, broker = f"127.0.0.1:{broker_port}", ["--broker-port", str(broker_port)]
+            self.bootstrap, broker = f"127.0.0.1:{broker_port}", ["--broker-port", str(broker_port),
+                                                                  "--data-dir", str(workdir / "data")]
         self.log_path = workdir / "up.log"
         env = dict(os.environ, NEWSWIRE_INGEST_TOKEN=TOKEN, PYTHONUNBUFFERED="1",
                    # listen-only clients send nothing after subscribing; keep them through a long run
@@ -190,8 +192,8 @@ async def warm_up(ingest_url: str, gateway_url: str, count: int = 50, timeout: f
     sys.exit("bench/e2e.py: the warm-up entries did not reach the gateway")
 
 
-async def topic_ends(consumer: AIOKafkaConsumer, topic: str) -> int:
-    tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+async def topic_ends(consumer: AIOKafkaConsumer, bootstrap: str, topic: str) -> int:
+    tps = [TopicPartition(topic, p) for p in sorted(await topic_partitions(bootstrap, topic))]
     return sum((await consumer.end_offsets(tps)).values()) if tps else 0
 
 
@@ -211,10 +213,9 @@ async def progress(bootstrap: str, gateway_url: str, counts: dict[str, int], eve
         async with aiohttp.ClientSession() as session:
             while True:
                 await asyncio.sleep(every)
-                await consumer.topics()
                 sample = {"t": round(time.monotonic() - start), "accepted": counts["accepted"],
-                          "raw": await topic_ends(consumer, topics.RAW),
-                          "processed": await topic_ends(consumer, topics.ENTRIES),
+                          "raw": await topic_ends(consumer, bootstrap, topics.RAW),
+                          "processed": await topic_ends(consumer, bootstrap, topics.ENTRIES),
                           "gateway_seq": await gateway_seq(session, gateway_url)}
                 rss = {part: round(mb, 1) for part in PARTS if part in pids and (mb := rss_mb(pids[part])) is not None}
                 print("progress: " + "  ".join(f"{k} {v}" for k, v in sample.items()) + "  RSS MB "
@@ -238,8 +239,7 @@ async def _record_times(bootstrap: str, topic: str, entry_of: Any) -> dict[str, 
     await consumer.start()
     times: dict[str, tuple[int, int]] = {}
     try:
-        await consumer.topics()
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        tps = [TopicPartition(topic, p) for p in sorted(await topic_partitions(bootstrap, topic))]
         ends = await consumer.end_offsets(tps)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)

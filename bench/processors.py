@@ -52,7 +52,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from procstat import cpu_seconds
 
-from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
+from newswire.kafka import LocalKafka, ensure_topics, topic_partitions, wait_for_metadata
 from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
 from newswire.processors.enrich.language import load_model as load_language_model
 from newswire.processors.pipeline import Processor
@@ -116,8 +116,9 @@ class Output:
     starts with ``prefix`` (each phase uses its own ids)."""
 
     def __init__(self, bootstrap: str, prefix: str, *, from_end: bool = False) -> None:
+        self.bootstrap = bootstrap
         self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                         auto_offset_reset="earliest", fetch_max_wait_ms=10)
+                                         auto_offset_reset="earliest")
         self.prefix = prefix
         self.from_end = from_end
         self.seen: list[tuple[int, float, int]] = []
@@ -126,8 +127,7 @@ class Output:
         """Assign every partition; with ``from_end``, start at the current end (a latency reader must not
         first wade through the records of earlier phases), resolved before this returns."""
         await self.consumer.start()
-        await self.consumer.topics()
-        partitions = sorted(self.consumer.partitions_for_topic(topics.ENTRIES) or ())
+        partitions = sorted(await topic_partitions(self.bootstrap, topics.ENTRIES))
         tps = [TopicPartition(topics.ENTRIES, partition) for partition in partitions]
         self.consumer.assign(tps)
         if self.from_end:
@@ -328,7 +328,7 @@ def ceiling(args: argparse.Namespace, backlog: list[tuple[bytes, RawEntry, str]]
 @contextlib.contextmanager
 def _broker(logs: Path, name: str, partitions: int) -> Iterator[str]:
     """An embedded broker holding newswire's topics, stopped on leaving; gives its bootstrap address."""
-    broker = EmbeddedBroker(log_path=logs / f"{name}.log")
+    broker = LocalKafka(log_path=logs / f"{name}.log")
     broker.spawn()
     try:
         asyncio.run(wait_for_metadata(broker.bootstrap, 30))

@@ -24,11 +24,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from newswire.broker import ensure_topics
-from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
+from newswire.kafka import ensure_topics, topic_partitions
 from newswire.landmarks import Landmark, is_recreated, landmark_of
 from newswire.schemas import topics
-from newswire.settings import KafkaSettings
 
 from .delivery import DeliveryQueue
 from .fanout import FanoutWriter
@@ -42,13 +40,13 @@ __all__ = ["GatewayServer", "partitions_to_verify", "probe_timer_was_late", "ws_
 log = logging.getLogger("newswire.gateway")
 
 #: How often the reader asks Kafka for the end offsets: the readiness probe and the check for recreated topics.
-#: A ListOffsets request is cheap, and the embedded broker restarts in about a second: probe several times in it.
+#: A ListOffsets request is cheap: probe often, so readiness follows a broker that stops or comes back.
 KAFKA_PROBE_INTERVAL_S = 0.25
 KAFKA_PROBE_TIMEOUT_S = 0.5
 #: How often the reader asks for the topic's partitions (and at once after a recreated topic): a topic
-#: recreated after a broker restart, or given more partitions, must be read whole.
+#: deleted and created again, or given more partitions, must be read whole.
 PARTITIONS_CHECK_INTERVAL_S = 5.0
-#: How long the reader's poll waits for records before it looks at the probe and the fetch wait again.
+#: How long the reader's poll waits for records before it looks at the probe again.
 POLL_TIMEOUT_MS = 100
 
 CLOSE_REASONS = {1003: "binary", 4000: "idle", 4001: "token_expired", 4008: "slow", 4029: "flood"}
@@ -73,10 +71,9 @@ def partitions_to_verify(landmarks: dict[int, Landmark], end_offsets: dict[int, 
                          ends_seen: dict[int, int]) -> list[int]:
     """Partitions whose reported end is below the next offset to read, on a first answer or a lower end.
 
-    A broker that lost its storage (the embedded one keeps topics in memory) starts every partition
-    again at 0, so its end falls below what was read. But the embedded broker also reports the base
-    offset of a partition's last batch as its end, so an end below the position is normal after a
-    multi-record batch: only the record at the landmark's offset can tell (see :func:`is_recreated`).
+    A topic deleted and created again (or a broker that lost its storage) starts every partition again
+    at 0, so its end falls below what was read; the record at the landmark's offset confirms it (see
+    :func:`is_recreated`) before history is read again.
     ``ends_seen`` are the ends already answered on this connection: an end that did not fall was checked.
     """
     suspects = []
@@ -408,8 +405,7 @@ class GatewayServer:
         while True:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.settings.bootstrap, group_id=None, enable_auto_commit=False,
-                auto_offset_reset="earliest", fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
-                max_partition_fetch_bytes=8 * 1024 * 1024)
+                auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
             try:
                 await consumer.start()
                 await self._read(consumer)
@@ -441,7 +437,6 @@ class GatewayServer:
         if not self._history_read and all(positions[tp] >= loaded_at[tp] for tp in tps):
             self._history_read = True
             self._to_main(self._ingest, [], True)
-        self._adapt_fetch_wait(consumer, tps)
         checked = partitions_checked = time.monotonic()
         while True:
             batch = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS, max_records=10_000)
@@ -458,7 +453,6 @@ class GatewayServer:
                 self._history_read = True
             if records or newly_read:
                 self._to_main(self._ingest, records, newly_read)
-            self._adapt_fetch_wait(consumer, tps)
             if time.monotonic() - checked > KAFKA_PROBE_INTERVAL_S:
                 checked = time.monotonic()
                 recreated = await self._probe(consumer, tps)
@@ -470,32 +464,14 @@ class GatewayServer:
         self.loaded = True
         self._history_loaded.set()
 
-    def _adapt_fetch_wait(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
-        """Fetch with the long wait while loading history, else with a wait that grows with the topic's size
-        (doubled while behind): the embedded broker needs longer to find the tail of a larger partition, and
-        a fetch whose wait runs out first comes back empty (see newswire/kafka_tuning.py).
-        """
-        lags: list[int | None] = []
-        ends: list[int] = []
-        for tp in tps:
-            highwater = max(consumer.highwater(tp) or 0, self._ends_seen.get(tp.partition, 0))
-            ends.append(highwater)
-            lags.append(max(highwater - (self.hub_offsets.get(tp.partition, -1) + 1), 0))
-        if not self._history_read:
-            lags.append(None)
-        set_fetch_wait(consumer, fetch_wait_ms(lags, short_ms=self.settings.fetch_max_wait_ms,
-                                               long_ms=self.settings.catch_up_fetch_wait_ms,
-                                               behind=self.settings.behind_records, ends=ends))
-
     async def _check_partitions(self, consumer: AIOKafkaConsumer, assigned: set[int]) -> None:
         """Raise :class:`PartitionsChanged` when the topic's partitions (fresh metadata) differ from ``assigned``."""
         try:
-            # fresh metadata (the consumer's own is refreshed only every few minutes or after errors)
-            cluster = await asyncio.wait_for(consumer._client.fetch_all_metadata(), KAFKA_PROBE_TIMEOUT_S)
+            parts = await asyncio.wait_for(topic_partitions(self.settings.bootstrap, topics.ENTRIES),
+                                           KAFKA_PROBE_TIMEOUT_S * 4)
         except (KafkaError, OSError):
             return  # the probe reports an outage; the partitions are checked again later
-        parts = cluster.partitions_for_topic(topics.ENTRIES)
-        if parts and set(parts) != assigned:
+        if parts and parts != assigned:
             raise PartitionsChanged(f"partitions {sorted(parts)} (reading {sorted(assigned)})")
 
     async def _probe(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> list[int]:
@@ -544,10 +520,10 @@ class GatewayServer:
     async def _record_at(self, partition: int, offset: int) -> Landmark | None:
         """The landmark of the record now at ``offset`` of a partition, or None when there is none.
 
-        A consumer of its own with the long wait: the embedded broker answers at once when it has the
-        record, so only an absent record costs the wait (a few times, so a slow answer is not taken for it).
+        A consumer of its own: Kafka answers at once when it has the record, so only an absent record costs
+        the wait (a few times, so a slow answer is not taken for it).
         """
-        wait_ms = max(self.settings.fetch_max_wait_ms, self.settings.catch_up_fetch_wait_ms)
+        wait_ms = 500
         consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.bootstrap, group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     fetch_max_wait_ms=wait_ms)
@@ -573,22 +549,15 @@ class GatewayServer:
         self.kafka_ok = ok
 
     async def _partitions(self, consumer: AIOKafkaConsumer) -> set[int]:
-        parts = consumer.partitions_for_topic(topics.ENTRIES)
+        parts = await topic_partitions(self.settings.bootstrap, topics.ENTRIES)
         if not parts:
-            await consumer.topics()
-            parts = consumer.partitions_for_topic(topics.ENTRIES)
-        if not parts:
-            kafka = KafkaSettings()
-            await ensure_topics(self.settings.bootstrap, [topics.ENTRIES], kafka.partitions, kafka.replication)
-            for _ in range(50):
-                await consumer.topics()
-                parts = consumer.partitions_for_topic(topics.ENTRIES)
-                if parts:
-                    break
-                await asyncio.sleep(0.1)
+            kafka = self.settings.kafka
+            await ensure_topics(self.settings.bootstrap, [topics.ENTRIES], kafka.partitions, kafka.replication,
+                                kafka.topic_configs())
+            parts = await topic_partitions(self.settings.bootstrap, topics.ENTRIES)
         if not parts:
             raise KafkaError(f"topic {topics.ENTRIES} has no partitions")
-        return set(parts)
+        return parts
 
     # ---- output ----------------------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from newswire.settings import KafkaSettings, SettingsError, env_bool, env_float, env_int, env_str
+from newswire.kafka import KafkaSettings
+from newswire.settings import SettingsError, env_bool, env_float, env_int, env_str
 
 __all__ = ["GatewaySettings", "SettingsError"]
 
@@ -32,16 +33,9 @@ class GatewaySettings:
 
     host: str = field(default_factory=lambda: env_str(P + "HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: env_int(P + "PORT", 8765, minimum=0))
+    #: How topics are made when the gateway must create newswire.entries itself (read once with the rest).
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
     bootstrap: str = field(default_factory=lambda: KafkaSettings().bootstrap)
-    #: Tansu answers a fetch only when this wait runs out: it bounds publish→client latency.
-    fetch_max_wait_ms: int = field(default_factory=lambda: KafkaSettings().fetch_max_wait_ms)
-    #: Fetch wait while loading history or behind (see newswire/kafka_tuning.py): long enough for the broker
-    #: to collect records; it answers as soon as it has them, so this costs no latency.
-    catch_up_fetch_wait_ms: int = field(
-        default_factory=lambda: env_int(P + "CATCH_UP_FETCH_WAIT_MS", 500, minimum=1))
-    #: A partition this many records behind its end counts as behind. 1: with the embedded broker a short
-    #: fetch on a large partition returns nothing, so even a small tail would never be read with it.
-    behind_records: int = field(default_factory=lambda: env_int(P + "BEHIND_RECORDS", 1, minimum=1))
     workers: int = field(default_factory=lambda: env_int(P + "WORKERS", 1, minimum=1))
     #: History per story: at most this many entries, none older than the age (whole day's live blog and more).
     history_max_entries: int = field(

@@ -6,9 +6,8 @@ Every variable is documented in README.md ("Settings").
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
-__all__ = ["SettingsError", "env_str", "env_int", "env_float", "env_bool", "KafkaSettings"]
+__all__ = ["SettingsError", "env_str", "env_int", "env_float", "env_bool"]
 
 
 class SettingsError(ValueError):
@@ -52,16 +51,3 @@ def env_bool(name: str, default: bool) -> bool:
     if low in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name}={raw!r}: expected true or false")
-
-
-@dataclass(frozen=True)
-class KafkaSettings:
-    """How every service reaches Kafka."""
-
-    bootstrap: str = field(default_factory=lambda: env_str("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
-    partitions: int = field(default_factory=lambda: env_int("NEWSWIRE_PARTITIONS", 4, minimum=1))
-    replication: int = field(default_factory=lambda: env_int("NEWSWIRE_REPLICATION", 1, minimum=1))
-    #: Tansu answers a fetch only when this wait runs out, so it bounds latency on the embedded broker.
-    fetch_max_wait_ms: int = field(default_factory=lambda: env_int("NEWSWIRE_FETCH_MAX_WAIT_MS", 10, minimum=0))
-    #: Idempotent producer: only brokers that support InitProducerId (Apache Kafka, not Tansu).
-    idempotence: bool = field(default_factory=lambda: env_bool("NEWSWIRE_KAFKA_IDEMPOTENCE", False))

@@ -65,6 +65,7 @@ class Part:
         before_start: Callable[[], None] | None = None,
         policy: RestartPolicy | None = None,
         ready_timeout: float = 120.0,
+        preexec_fn: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self.argv = list(argv)
@@ -74,11 +75,13 @@ class Part:
         self.before_start = before_start
         self.policy = policy or RestartPolicy()
         self.ready_timeout = ready_timeout
+        #: run in the child before exec (the broker: die with ``up`` even when ``up`` is SIGKILLed)
+        self.preexec_fn = preexec_fn
         self.process: asyncio.subprocess.Process | None = None
         self.stopping = False
         self.tail: deque[str] = deque(maxlen=40)
         #: forward the child's output to our stdout; off until the ready line is printed, so that nothing a
-        #: child says (Tansu prints "ready in 0ms") is mistaken for newswire's own ready line
+        #: child says (a line with 'ready' in it) is mistaken for newswire's own ready line
         self.echo = False
         self._pump: asyncio.Task[None] | None = None
 
@@ -91,6 +94,7 @@ class Part:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             env=self.env,
+            preexec_fn=self.preexec_fn,
         )
         self._pump = asyncio.create_task(self._forward_output(self.process))
         log.info("%s started (pid %d)", self.name, self.process.pid)

@@ -34,11 +34,12 @@ from aiokafka.errors import KafkaError
 from faust.exceptions import ConsumerNotStarted
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
+from newswire.kafka import PRODUCER_DEFAULTS, KafkaSettings
 from newswire.landmarks import Landmark, is_recreated, landmark_of
 from newswire.schemas import DeadLetterSource, Entry, encode, topics
+from newswire.schemas.cloudevents import CE_TYPE_ENTRY, CE_TYPE_REJECTED, cloudevents_headers
 from newswire.schemas.ninjs import to_ninjs
-from newswire.settings import KafkaSettings, env_bool, env_float, env_int, env_str
+from newswire.settings import env_bool, env_float, env_int, env_str
 
 from . import metrics
 from .enrich.language import load_model as load_language_model
@@ -47,6 +48,9 @@ from .pipeline import PartitionState, Processor
 __all__ = ["ProcessorSettings", "EntriesReader", "create_app"]
 
 log = logging.getLogger("newswire.processor")
+
+#: ``ce_source`` of every record a worker writes.
+CE_SOURCE = "newswire-processor"
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,6 @@ class ProcessorSettings:
     #: there: under the temp folder, instead of faust's default of ``<group>-data`` in the working directory.
     data_dir: str = field(default_factory=lambda: env_str(
         "NEWSWIRE_PROCESSOR_DATA_DIR", str(Path(tempfile.gettempdir()) / "newswire-processor")))
-    #: Longest fetch wait, and the read-back's wait (see newswire/kafka_tuning.py).
-    catch_up_fetch_wait_ms: int = field(
-        default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_CATCH_UP_FETCH_WAIT_MS", 500, minimum=1))
-    #: A partition this many records behind its end counts as behind.
-    behind_records: int = field(default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_BEHIND_RECORDS", 100, minimum=1))
     #: Records handled per batch at most, and how long a batch waits to fill (the latency it may add).
     #: faust moves records into a batch only while the agent waits, ~50 µs each, so on a backlog a batch
     #: holds what arrived within the wait: 2 ms made batches of ~15 records, and each batch cost ~1.5 ms
@@ -86,31 +85,15 @@ class ProcessorSettings:
     batch_within_ms: float = field(default_factory=lambda: env_float("NEWSWIRE_PROCESSOR_BATCH_WITHIN_MS", 5.0))
 
 
-def _patch_fetch_wait(wait_ms: int) -> None:
-    """faust hard-codes fetch_max_wait_ms=1500 for worker consumers. The embedded broker answers a fetch only
-    when that wait runs out, so it would add 1.5 s to every hop; use the configured wait instead."""
-    thread_cls = faust_aiokafka.AIOKafkaConsumerThread
-    original = getattr(thread_cls, "_newswire_original_create", thread_cls._create_worker_consumer)
-
-    def create(self: Any, transport: Any) -> Any:
-        consumer = original(self, transport)
-        consumer._fetch_max_wait_ms = wait_ms
-        return consumer
-
-    thread_cls._newswire_original_create = original  # type: ignore[attr-defined]
-    thread_cls._create_worker_consumer = create  # type: ignore[method-assign]
-
-
-def _patch_idempotence(enabled: bool) -> None:
-    """faust asks for an idempotent producer only in its exactly-once mode; ask for it when the settings
-    say the broker supports it (Apache Kafka: yes; the embedded broker: no)."""
+def _patch_idempotence() -> None:
+    """faust asks for an idempotent producer only in its exactly-once mode; newswire's producers always are
+    (:data:`~newswire.kafka.PRODUCER_DEFAULTS`)."""
     producer_cls = faust_aiokafka.Producer
     original = getattr(producer_cls, "_newswire_original_extra", producer_cls._settings_extra)
 
     def extra(self: Any) -> Any:
         settings = dict(original(self))
-        if enabled:
-            settings.update(acks="all", enable_idempotence=True)
+        settings.update(PRODUCER_DEFAULTS)
         return settings
 
     producer_cls._newswire_original_extra = original  # type: ignore[attr-defined]
@@ -118,22 +101,17 @@ def _patch_idempotence(enabled: bool) -> None:
 
 
 class EntriesReader:
-    """Reads partitions of ``newswire.entries`` back into :class:`PartitionState` (no consumer group).
+    """Reads partitions of ``newswire.entries`` back into :class:`PartitionState` (no consumer group)."""
 
-    It reads a backlog, so it fetches with the long wait: the embedded broker returns only what it
-    collected within the wait, and an empty answer must mean the end, not a broker out of time."""
-
-    def __init__(self, kafka: KafkaSettings, fetch_wait_ms: int | None = None) -> None:
+    def __init__(self, kafka: KafkaSettings) -> None:
         self.kafka = kafka
-        self.fetch_wait_ms = max(kafka.fetch_max_wait_ms, fetch_wait_ms or 0)
         self._consumer: AIOKafkaConsumer | None = None
 
     async def catch_up(self, partition: int, state: PartitionState) -> int:
         """Absorb the partition's entries from ``state.read_to`` to the current end; the count read."""
         if self._consumer is None:
             self._consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka.bootstrap, group_id=None,
-                                              enable_auto_commit=False, auto_offset_reset="earliest",
-                                              fetch_max_wait_ms=self.fetch_wait_ms)
+                                              enable_auto_commit=False, auto_offset_reset="earliest")
             await self._consumer.start()
         consumer = self._consumer
         tp = TopicPartition(topics.ENTRIES, partition)
@@ -147,12 +125,8 @@ class EntriesReader:
             return 0
         consumer.seek(tp, state.read_to)
         count = 0
-        # Read until a fetch comes back empty, not just to ``end``: the embedded broker reports the base offset
-        # of the last batch as the end offset, so records after it would be missed.
-        while True:
-            batch = (await consumer.getmany(tp, timeout_ms=self.fetch_wait_ms + 200, max_records=5000)).get(tp, [])
-            if not batch and await consumer.position(tp) >= end:
-                break
+        while await consumer.position(tp) < end:
+            batch = (await consumer.getmany(tp, timeout_ms=1000, max_records=5000)).get(tp, [])
             for record in batch:
                 try:
                     data = orjson.loads(record.value)
@@ -168,14 +142,14 @@ class EntriesReader:
     async def _landmark_found(self, tp: TopicPartition, state: PartitionState) -> bool:
         """Whether the newest record the state knows of is still at its offset (True when it knows none).
 
-        End offsets cannot tell a recreated topic that has caught up again from the old one, and the
-        embedded broker reports the last batch's base offset as the end; the record itself can."""
+        End offsets cannot tell a topic deleted and created again (that has caught up since) from the old one;
+        the record itself can."""
         landmark = state.landmark
         if landmark is None:
             return True
         assert self._consumer is not None
         self._consumer.seek(tp, landmark.offset)
-        batch = (await self._consumer.getmany(tp, timeout_ms=self.fetch_wait_ms + 200, max_records=1)).get(tp, [])
+        batch = (await self._consumer.getmany(tp, timeout_ms=1000, max_records=1)).get(tp, [])
         found = landmark_of(batch[0].offset, batch[0].value) if batch and batch[0].offset == landmark.offset else None
         return not is_recreated(landmark, found)
 
@@ -208,8 +182,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     """The faust app; ``ready_file`` is written once partitions are assigned."""
     settings = settings or ProcessorSettings()
     kafka = settings.kafka
-    _patch_fetch_wait(kafka.fetch_max_wait_ms)
-    _patch_idempotence(kafka.idempotence)
+    _patch_idempotence()
     brokers = [f"kafka://{hostport.strip()}" for hostport in kafka.bootstrap.split(",") if hostport.strip()]
     app = faust.App(
         settings.app_id,
@@ -234,7 +207,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     raw_topic = app.topic(topics.RAW, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
     processor = Processor()
     load_language_model()  # at start-up, not as a 0.7 s stall on the first entry that needs it
-    reader = EntriesReader(kafka, settings.catch_up_fetch_wait_ms)
+    reader = EntriesReader(kafka)
     caught_up: set[int] = set()
     next_offsets: dict[int, int] = {}
 
@@ -271,39 +244,25 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
 
     @app.timer(0.5)
     async def _measure_lag() -> None:
-        """Export each raw partition's lag, and set the fetch wait from the partitions' size and lag."""
-        lags: list[int | None] = []
-        ends: list[int] = []
+        """Export each raw partition's lag."""
         for tp in app.consumer.assignment():
             if tp.topic != topics.RAW:
                 continue
             highwater = app.consumer.highwater(tp)
             if not highwater:
                 continue
-            ends.append(highwater)
             position = next_offsets.get(tp.partition)
             if position is None:  # nothing handled there since it was assigned: where does the consumer stand?
                 position = await _consumer_position(tp)
                 if position is not None:  # asked once; a record handled there moves it on from here
                     next_offsets[tp.partition] = position
-            if position is None:
-                lags.append(None)
-                continue
-            lag = max(highwater - position, 0)
-            lags.append(lag)
-            metrics.LAG.labels(str(tp.partition)).set(lag)
-        consumer = getattr(app.consumer._thread, "_consumer", None)
-        if consumer is not None:
-            wait = fetch_wait_ms(lags, short_ms=kafka.fetch_max_wait_ms, long_ms=settings.catch_up_fetch_wait_ms,
-                                 behind=settings.behind_records, ends=ends)
-            set_fetch_wait(consumer, wait)
-            metrics.FETCH_WAIT_MS.set(wait)
+            if position is not None:
+                metrics.LAG.labels(str(tp.partition)).set(max(highwater - position, 0))
 
     async def _consumer_position(tp: TopicPartition) -> int | None:
         """The consumer's next offset for ``tp`` (its committed offset after an assignment), None if not known yet.
 
-        Without it, a partition with records from before but none since this worker started would count as
-        unknown for good, and keep every fetch at the long wait (on the embedded broker, up to that long per hop)."""
+        Without it, a partition with records from before but none since this worker started would have no lag."""
         try:
             return await asyncio.wait_for(app.consumer.position(tp), 1.0)
         except (asyncio.TimeoutError, KafkaError, ConsumerNotStarted):  # not assigned / not started (yet)
@@ -336,7 +295,9 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         if outcome.dead_letter is not None:
             metrics.REJECTED.inc()
             log.warning("rejected %s[%d]@%d: %s", msg.topic, partition, msg.offset, outcome.dead_letter.reason)
-            await producer.send(topics.DLQ, msg.key, encode(outcome.dead_letter), None, None, None)
+            headers = cloudevents_headers(f"{msg.topic}/{partition}/{msg.offset}", CE_SOURCE, CE_TYPE_REJECTED,
+                                          int(time.time() * 1000))
+            await producer.send(topics.DLQ, msg.key, encode(outcome.dead_letter), None, None, headers)
         elif outcome.dropped is not None:
             metrics.DUPLICATES.labels(outcome.dropped).inc()
             if outcome.duplicate_of:
@@ -346,10 +307,12 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
             entry = outcome.entry
             key = entry.story.encode()
             # same partition number as the raw record: the read-back above finds it there
-            sent = await producer.send(topics.ENTRIES, key, encode(entry), partition, None, None)
+            headers = cloudevents_headers(f"{entry.story}/{entry.id}/{entry.version}", CE_SOURCE, CE_TYPE_ENTRY,
+                                          entry.ts)
+            sent = await producer.send(topics.ENTRIES, key, encode(entry), partition, None, headers)
             sent.add_done_callback(_landmark_setter(processor.state(partition), entry))
             if settings.ninjs_topic:
-                await producer.send(topics.NINJS, key, orjson.dumps(to_ninjs(entry)), None, None, None)
+                await producer.send(topics.NINJS, key, orjson.dumps(to_ninjs(entry)), None, None, headers)
             processor.apply(outcome)
             metrics.PROCESSED.labels(entry.op).inc()
             metrics.LATENCY_SECONDS.observe(max(time.time() - entry.ts / 1000, 0.0))

@@ -23,11 +23,6 @@ LAG = Gauge(
     "newswire_processor_consumer_lag", "Raw records not yet processed per assigned partition (highwater - position)",
     ["partition"],
 )
-FETCH_WAIT_MS = Gauge(
-    "newswire_processor_fetch_wait_ms",
-    "The wait of the worker's raw-topic fetches (newswire/kafka_tuning.py): on the embedded broker each hop costs up "
-    "to this much",
-)
 REBUILT = Counter(
     "newswire_processor_state_records_read_total", "Entries read back from newswire.entries to rebuild state",
 )

@@ -6,7 +6,7 @@
         await p.publish("my-story", RawEntry(body_text="…"))
 
 Every record is keyed by the story id and carries the CloudEvents headers of the
-Kafka binding in binary mode. ``acks=all``; retriable errors are retried with backoff.
+Kafka binding in binary mode. Idempotent with ``acks=all``; retriable errors are retried with backoff.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from newswire.kafka.settings import PRODUCER_DEFAULTS
 from newswire.schemas import Op, RawEntry, RawEvent, encode, topics
+from newswire.schemas.cloudevents import CE_TYPE_RAW, cloudevents_headers
 
 from .ids import entry_id_for_content
 
@@ -30,24 +32,8 @@ __all__ = ["Publisher", "PublishError", "cloudevents_headers", "make_raw_event"]
 
 log = logging.getLogger("newswire.publisher")
 
-CE_TYPE_RAW = "org.newswire.entry.raw"
-
-
 class PublishError(RuntimeError):
     """Kafka did not acknowledge a record after the retries."""
-
-
-def cloudevents_headers(event_id: str, source: str, ce_type: str, when_ms: int) -> list[tuple[str, bytes]]:
-    """CloudEvents 1.0 Kafka binding, binary mode."""
-    ce_time = datetime.fromtimestamp(when_ms / 1000, UTC).isoformat().replace("+00:00", "Z")
-    return [
-        ("ce_specversion", b"1.0"),
-        ("ce_id", event_id.encode()),
-        ("ce_source", source.encode()),
-        ("ce_type", ce_type.encode()),
-        ("ce_time", ce_time.encode()),
-        ("content-type", b"application/json"),
-    ]
 
 
 def make_raw_event(story: str, entry: RawEntry, *, op: Op = "create", source: str = "unknown",
@@ -67,7 +53,7 @@ class Publisher:
 
     def __init__(self, bootstrap: str, *, source: str = "newswire-publisher", topic: str = topics.RAW,
                  retries: int = 5, retry_backoff: float = 0.2, request_timeout_ms: int = 10_000,
-                 idempotence: bool = False, **producer_options: Any) -> None:
+                 **producer_options: Any) -> None:
         if retries < 0:
             raise ValueError("retries must be >= 0")
         self.bootstrap = bootstrap
@@ -77,8 +63,7 @@ class Publisher:
         self.retry_backoff = retry_backoff
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
-            acks="all",
-            enable_idempotence=idempotence,
+            **PRODUCER_DEFAULTS,
             request_timeout_ms=request_timeout_ms,
             linger_ms=producer_options.pop("linger_ms", 2),
             **producer_options,

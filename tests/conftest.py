@@ -1,8 +1,9 @@
 """Fixtures shared by every tier: the session's Kafka, and a headless Chromium for the dashboard tests.
 
-Integration tests talk to a real Kafka-protocol broker: ``$KAFKA_BOOTSTRAP_SERVERS`` when set,
-otherwise the embedded broker, started once per session on a free port and stopped after. It
-fails loudly when it cannot start: a skipped integration test would hide a broken product.
+Integration tests talk to Apache Kafka: ``$KAFKA_BOOTSTRAP_SERVERS`` when set, otherwise the local
+Apache Kafka (newswire.kafka.LocalKafka), started once per session on a free port with a fresh data
+folder and stopped after. It fails loudly when it cannot start: a skipped integration test would hide
+a broken product.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
+from newswire.kafka import LocalKafka, ensure_topics
 from newswire.schemas import topics
 from support import TIMEOUT
 
@@ -30,10 +31,10 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         asyncio.run(ensure_topics(external, topics.ALL, partitions=SESSION_PARTITIONS))
         yield external
         return
-    broker = EmbeddedBroker(log_path=tmp_path_factory.mktemp("broker") / "broker.log")
-    broker.spawn()
+    folder = tmp_path_factory.mktemp("kafka")
+    broker = LocalKafka(data_dir=folder / "data", log_path=folder / "broker.log")
     try:
-        asyncio.run(wait_for_metadata(broker.bootstrap, TIMEOUT * 2))
+        asyncio.run(broker.start(TIMEOUT * 4))
         asyncio.run(ensure_topics(broker.bootstrap, topics.ALL, partitions=SESSION_PARTITIONS))
         yield broker.bootstrap
     finally:

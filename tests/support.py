@@ -11,10 +11,13 @@ import sys
 TIMEOUT = float(os.environ.get("NEWSWIRE_TEST_TIMEOUT", "15"))
 
 
-async def run_command(*argv: str, timeout: float = TIMEOUT) -> tuple[int, str, str]:
-    """Run a program in a child process (killed after ``timeout``); return (exit code, stdout, stderr)."""
+async def run_command(*argv: str, timeout: float = TIMEOUT,
+                      env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run a program in a child process (killed after ``timeout``), with ``env`` added to this process's
+    environment; return (exit code, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+        env={**os.environ, **env} if env else None)
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:
@@ -25,9 +28,9 @@ async def run_command(*argv: str, timeout: float = TIMEOUT) -> tuple[int, str, s
     return proc.returncode, out.decode(), err.decode()
 
 
-async def newswire(*args: str, timeout: float = TIMEOUT) -> tuple[int, str, str]:
+async def newswire(*args: str, timeout: float = TIMEOUT, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run ``newswire ARGS`` (this checkout's CLI) in a child process."""
-    return await run_command(sys.executable, "-m", "newswire.cli", *args, timeout=timeout)
+    return await run_command(sys.executable, "-m", "newswire.cli", *args, timeout=timeout, env=env)
 
 
 def stop_process(proc: subprocess.Popen[bytes] | None, grace: float = 15) -> None:

@@ -257,10 +257,10 @@ def main() -> int:
         bootstrap, story, rate, seconds = args.publish
         asyncio.run(publish(bootstrap, story, float(rate), float(seconds)))
         return 0
-    from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
+    from newswire.kafka import LocalKafka, ensure_topics, wait_for_metadata
 
     chosen = [s for s in scenarios(args.quick) if not args.only or any(w in s.name for w in args.only)]
-    broker = EmbeddedBroker()
+    broker = LocalKafka()
     broker_pid = broker.spawn().pid
     try:
         asyncio.run(wait_for_metadata(broker.bootstrap, 30))

@@ -19,3 +19,12 @@ def add_bootstrap_argument(parser: argparse.ArgumentParser) -> None:
     """The ``--bootstrap`` flag every Kafka client command takes, with one help text."""
     parser.add_argument("--bootstrap", metavar="HOST:PORT",
                         help="Kafka bootstrap servers (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+
+
+def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--data-dir`` flag of the commands that run the local Kafka, with one help text."""
+    from newswire.settings import env_str
+
+    parser.add_argument("--data-dir", metavar="DIR", default=env_str("NEWSWIRE_DATA_DIR", ".newswire"),
+                        help="folder for newswire's local data, the local Kafka's log under DIR/kafka "
+                             "(default $NEWSWIRE_DATA_DIR or .newswire)")

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, add_bootstrap_argument
+from newswire.kafka.local import die_with_parent
 
 log = logging.getLogger("newswire.gateway")
 
@@ -25,7 +26,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--port", type=int, help="port (default $NEWSWIRE_GATEWAY_PORT or 8765)")
     add_bootstrap_argument(p)
     p.add_argument("--workers", type=int, help="processes sharing the port with SO_REUSEPORT (default 1)")
-    p.add_argument("--fetch-max-wait-ms", type=int, help="Kafka fetch wait (default $NEWSWIRE_FETCH_MAX_WAIT_MS or 10)")
     p.add_argument("--coalesce-ms", type=float, help="write-coalescing window (default 5)")
     p.set_defaults(func=run)
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from newswire.gateway.settings import GatewaySettings
 
     settings = GatewaySettings().replace(host=args.host, port=args.port, bootstrap=args.bootstrap,
-                                         workers=args.workers, fetch_max_wait_ms=args.fetch_max_wait_ms,
+                                         workers=args.workers,
                                          coalesce_ms=args.coalesce_ms)
     if settings.workers > 1:
         return _run_workers(settings, args)
@@ -57,15 +57,6 @@ async def _serve(settings: object) -> None:
         await stop.wait()
 
 
-def _die_with_parent() -> None:
-    """In a worker, before it runs: the kernel sends it SIGTERM when this parent dies, even by SIGKILL, so a
-    killed ``newswire gateway --workers N`` never leaves its workers holding the port (Linux prctl)."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 def _run_workers(settings: object, args: argparse.Namespace) -> int:
     """N processes on one port (SO_REUSEPORT): each reads the whole topic and holds its own history."""
     from newswire.gateway.settings import GatewaySettings
@@ -78,9 +69,9 @@ def _run_workers(settings: object, args: argparse.Namespace) -> int:
            "--log-format", getattr(args, "log_format", "text"),
            "gateway", "--host", settings.host, "--port", str(settings.port),
            "--bootstrap", settings.bootstrap, "--workers", "1",
-           "--fetch-max-wait-ms", str(settings.fetch_max_wait_ms), "--coalesce-ms", str(settings.coalesce_ms)]
+           "--coalesce-ms", str(settings.coalesce_ms)]
     children = [subprocess.Popen(cmd, stdin=subprocess.DEVNULL, env=os.environ.copy(),
-                                 preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                                 preexec_fn=die_with_parent if sys.platform == "linux" else None)
                 for _ in range(settings.workers)]
 
     def forward(signum: int, _frame: object) -> None:

@@ -12,8 +12,9 @@ import sys
 from aiohttp import web
 
 from newswire.commands import EXIT_OK, EXIT_USAGE, add_bootstrap_argument
+from newswire.kafka import KafkaSettings
 from newswire.producers.ingest import DEFAULT_MAX_BODY_BYTES, KafkaSink, create_app
-from newswire.settings import KafkaSettings, env_int
+from newswire.settings import env_int
 
 TOKEN_ENV = "NEWSWIRE_INGEST_TOKEN"
 

@@ -12,7 +12,8 @@ import threading
 from dataclasses import replace
 
 from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
-from newswire.settings import KafkaSettings, env_bool
+from newswire.kafka import KafkaSettings
+from newswire.settings import env_bool
 
 log = logging.getLogger("newswire.processor")
 
@@ -40,7 +41,7 @@ async def _prepare(kafka: KafkaSettings, wait: float) -> int:
 
     Each entry goes to the partition of newswire.entries with its raw record's number (that is where
     a restarted worker reads its state back), so newswire.entries needs at least as many partitions."""
-    from newswire.broker import ensure_topics, partition_count, wait_for_metadata
+    from newswire.kafka import ensure_topics, partition_count, wait_for_metadata
     from newswire.schemas import topics
 
     await wait_for_metadata(kafka.bootstrap, wait)

@@ -10,10 +10,10 @@ from pathlib import Path
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
+from newswire.kafka import KafkaSettings
 from newswire.producers.detect import MAX_DOCUMENT_BYTES, decode_text, parse_document
 from newswire.producers.kafka import Publisher, PublishError
 from newswire.producers.markdown import ParseError
-from newswire.settings import KafkaSettings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

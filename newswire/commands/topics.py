@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
@@ -21,10 +22,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError, KafkaError, for_code
 
-from newswire.broker import wait_for_metadata
 from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
+from newswire.kafka import KafkaSettings, wait_for_metadata
 from newswire.schemas import topics
-from newswire.settings import KafkaSettings, env_bool, env_int
+from newswire.settings import env_bool, env_int
 
 __all__ = ["TopicSpec", "TopicInfo", "Outcome", "wanted_topics", "outcomes", "topic_infos", "format_table",
            "create_topics", "describe_topics", "register"]
@@ -67,13 +68,18 @@ class TopicInfo:
 
 
 def wanted_topics(*, partitions: int, replication: int, retention_ms: int | None,
-                  ninjs: bool) -> list[TopicSpec]:
-    """The topics newswire needs; ``retention_ms`` None keeps the broker's default retention."""
+                  ninjs: bool, min_insync_replicas: int | None = None) -> list[TopicSpec]:
+    """The topics newswire needs; ``retention_ms`` None keeps the broker's default retention. Replicated
+    topics get ``min.insync.replicas`` (a write with acks=all needs that many copies)."""
     if partitions < 1 or replication < 1:
         raise ValueError("partitions and replication must be at least 1")
     if retention_ms is not None and retention_ms < -1:
         raise ValueError("retention must be -1 (forever) or a number of milliseconds")
     configs = {RETENTION: str(retention_ms)} if retention_ms is not None else {}
+    if replication > 1 and min_insync_replicas:
+        if min_insync_replicas > replication:
+            raise ValueError(f"min.insync.replicas {min_insync_replicas} is more than the replication {replication}")
+        configs["min.insync.replicas"] = str(min_insync_replicas)
     names = [*topics.ALL, topics.NINJS] if ninjs else list(topics.ALL)
     return [TopicSpec(name, partitions, replication, configs) for name in names]
 
@@ -158,7 +164,6 @@ async def describe_topics(bootstrap: str, names: list[str], *, wait: float = 60.
         present = [t["topic"] for t in metadata if t["topic"] in names and t.get("error_code", 0) == 0]
         retention: dict[str, str | None] = {}
         if present:
-            # every config of each topic: Tansu drops the connection when asked for named configs only
             resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in present]
             for answer in await admin.describe_configs(resources):
                 for res in answer.to_object()["resources"]:
@@ -217,13 +222,17 @@ def run_create(args: argparse.Namespace) -> int:
     kafka = KafkaSettings()
     bootstrap = args.bootstrap or kafka.bootstrap
     retention = args.retention_ms if args.retention_ms is not None else retention_setting()
+    replication = args.replication if args.replication is not None else kafka.replication
+    # as `up` makes them: NEWSWIRE_MIN_INSYNC_REPLICAS, else replication - 1 (two of three)
+    in_sync = int(dataclasses.replace(kafka, replication=max(replication, 1)).topic_configs()["min.insync.replicas"])
     try:
         specs = wanted_topics(
             partitions=args.partitions if args.partitions is not None else kafka.partitions,
-            replication=args.replication if args.replication is not None else kafka.replication,
+            replication=replication, min_insync_replicas=in_sync,
             retention_ms=retention,
             ninjs=args.ninjs if args.ninjs is not None else env_bool("NEWSWIRE_NINJS_TOPIC", False),
         )
+
     except ValueError as exc:
         print(f"newswire topics create: {exc}", file=sys.stderr)
         return EXIT_USAGE

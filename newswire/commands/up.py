@@ -1,4 +1,4 @@
-"""``newswire up``: the whole pipeline in one command (embedded broker unless --bootstrap is given)."""
+"""``newswire up``: the whole pipeline in one command (the local Apache Kafka unless --bootstrap is given)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,18 @@ from pathlib import Path
 
 import aiohttp
 
-from newswire.broker import find_broker_binary, port_is_free, wait_for_metadata
-from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
-from newswire.settings import KafkaSettings, env_float
+from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_data_dir_argument
+from newswire.kafka import (
+    DataDirError,
+    JarsUnavailable,
+    JavaUnavailable,
+    KafkaSettings,
+    LocalKafka,
+    wait_for_metadata,
+)
+from newswire.kafka.local import die_with_parent
+from newswire.ports import port_is_free
+from newswire.settings import env_float
 from newswire.supervisor import GaveUp, Part, child_env
 
 log = logging.getLogger("newswire.up")
@@ -31,9 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("up", help="run the whole pipeline: broker, processor, gateway, ingest API",
                        description="Start every part newswire needs, print one 'ready' line with the URLs once all "
                                    "accept work, restart a part that dies, and stop everything on Ctrl-C/SIGTERM. "
-                                   "Without --bootstrap (or $KAFKA_BOOTSTRAP_SERVERS) it runs the embedded broker.")
-    p.add_argument("--bootstrap", help="use this Kafka (HOST:PORT) instead of the embedded broker")
-    p.add_argument("--broker-port", type=int, default=9092, help="embedded broker port (default 9092)")
+                                   "Without --bootstrap (or $KAFKA_BOOTSTRAP_SERVERS) it runs a local Apache Kafka "
+                                   "whose data persists in --data-dir.")
+    p.add_argument("--bootstrap", help="use this Kafka (HOST:PORT) instead of the local one")
+    p.add_argument("--broker-port", type=int, default=9092, help="local Apache Kafka's port (default 9092)")
+    add_data_dir_argument(p)
     p.add_argument("--gateway-port", type=int, default=8765, help="websocket gateway and dashboard port (default 8765)")
     p.add_argument("--ingest-port", type=int, default=8080, help="HTTP ingest API port (default 8080)")
     p.add_argument("--host", default="127.0.0.1",
@@ -62,11 +73,6 @@ def run(args: argparse.Namespace) -> int:
     ports = {"gateway": args.gateway_port, "ingest": args.ingest_port}
     if not bootstrap:
         ports["broker"] = args.broker_port
-        try:
-            find_broker_binary()
-        except RuntimeError as exc:
-            print(f"newswire up: {exc}", file=sys.stderr)
-            return EXIT_UNAVAILABLE
     if args.processors < 1:
         print("newswire up: --processors must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -75,14 +81,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"newswire up: already in use: {', '.join(busy)}; choose others with --broker-port, "
               "--gateway-port, --ingest-port", file=sys.stderr)
         return EXIT_USAGE
+    broker_argv: list[str] = []
+    if not bootstrap:
+        try:  # Java, the jars (fetched once) and the data folder (formatted once), before anything starts
+            broker_argv = LocalKafka(args.broker_port, data_dir=Path(args.data_dir) / "kafka").command()
+        except (JavaUnavailable, JarsUnavailable) as exc:
+            print(f"newswire up: {exc}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        except DataDirError as exc:
+            print(f"newswire up: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
-        return asyncio.run(_up(args, bootstrap))
+        return asyncio.run(_up(args, bootstrap, broker_argv))
     except GaveUp as exc:
         print(f"newswire up: giving up: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 
 
-async def _up(args: argparse.Namespace, bootstrap: str | None) -> int:
+async def _up(args: argparse.Namespace, bootstrap: str | None, broker_argv: list[str]) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     parts: list[Part] = []
@@ -103,24 +119,18 @@ async def _up(args: argparse.Namespace, bootstrap: str | None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="newswire-up-"))
 
     async def create_topics() -> None:
-        from newswire.broker import ensure_topics
+        from newswire.kafka import ensure_topics
         from newswire.schemas import topics
 
-        await ensure_topics(bootstrap_addr, topics.ALL, kafka.partitions, kafka.replication)
+        await ensure_topics(bootstrap_addr, topics.ALL, kafka.partitions, kafka.replication, kafka.topic_configs())
 
     if bootstrap:
         bootstrap_addr = bootstrap
         log.info("using Kafka at %s", bootstrap_addr)
     else:
         bootstrap_addr = f"127.0.0.1:{args.broker_port}"
-        url = f"tcp://{bootstrap_addr}"
-        parts.append(Part(
-            "broker",
-            [find_broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
-            ready=lambda: _metadata_ok(bootstrap_addr),
-            after_start=create_topics,
-        ))
+        parts.append(Part("broker", broker_argv, ready=lambda: _metadata_ok(bootstrap_addr),
+                          after_start=create_topics, preexec_fn=die_with_parent))
 
     env = child_env(KAFKA_BOOTSTRAP_SERVERS=bootstrap_addr, NEWSWIRE_INGEST_TOKEN=token)
     for i in range(args.processors):
@@ -182,7 +192,7 @@ async def _up(args: argparse.Namespace, bootstrap: str | None) -> int:
         # the broker last, so the others can flush and leave their groups cleanly
         services = [p for p in parts if p.name != "broker"]
         await asyncio.gather(*(p.stop() for p in services))
-        await asyncio.gather(*(p.stop() for p in parts if p.name == "broker"))
+        await asyncio.gather(*(p.stop(grace=30) for p in parts if p.name == "broker"))  # controlled shutdown
         for task in supervisors:
             with contextlib.suppress(BaseException):
                 await task

@@ -15,12 +15,12 @@ from aiokafka.errors import KafkaError
 
 from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
 from newswire.commands.publish import story_from_path
+from newswire.kafka import KafkaSettings
 from newswire.producers.fetch import FetchError, is_url
 from newswire.producers.kafka import Publisher, PublishError
 from newswire.producers.markdown import ParseError
 from newswire.producers.watch import Watcher, default_state_path
 from newswire.schemas import Op, RawEntry
-from newswire.settings import KafkaSettings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -28,7 +28,8 @@ import pytest
 import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from newswire.broker import free_port
+from newswire.kafka import topic_partitions
+from newswire.ports import free_port
 from support import TIMEOUT
 
 TOKEN = "fault-suite-token-5b1d7e0c9a"
@@ -62,14 +63,29 @@ class Up:
     def __init__(self, workdir: Path, *, token: str = TOKEN, extra_env: dict[str, str] | None = None) -> None:
         self.broker_port, self.gateway_port, self.ingest_port = free_port(), free_port(), free_port()
         self.log_path = workdir / "up.log"
+        self.data_dir = workdir / "data"
         self.token = token
-        env = dict(os.environ, NEWSWIRE_INGEST_TOKEN=token, PYTHONUNBUFFERED="1", **(extra_env or {}))
+        self.env = env = dict(os.environ, NEWSWIRE_INGEST_TOKEN=token, PYTHONUNBUFFERED="1", **(extra_env or {}))
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-        self.process = subprocess.Popen(
+        self.process = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [sys.executable, "-m", "newswire.cli", "up", "--broker-port", str(self.broker_port),
-             "--gateway-port", str(self.gateway_port), "--ingest-port", str(self.ingest_port)],
-            stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, start_new_session=True)
+             "--gateway-port", str(self.gateway_port), "--ingest-port", str(self.ingest_port),
+             "--data-dir", str(self.data_dir)],
+            stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=self.env, start_new_session=True)
+
+    def restart_after_sigkill(self) -> None:
+        """SIGKILL the whole process group of ``newswire up`` (as a crash or an OOM kill of the host would), then
+        start it again on the same ports and data folder, and wait for its ready line."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.log_path.write_text("")  # the ready line and pids of the next run only
+        self.process = self._spawn()
+        self.wait_ready()
+
 
     @property
     def bootstrap(self) -> str:
@@ -243,19 +259,21 @@ async def running(*coros: Any) -> AsyncIterator[list[asyncio.Task[Any]]]:
                 await task
 
 
-async def read_topic(bootstrap: str, topic: str, *, idle_ms: int = 1000) -> list[tuple[bytes | None, bytes]]:
-    """Every record of ``topic`` from the beginning, as (key, value): read until nothing arrives for ``idle_ms``."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=10, enable_auto_commit=False)
+async def read_topic(bootstrap: str, topic: str, *,
+                     isolation_level: str = "read_uncommitted") -> list[tuple[bytes | None, bytes]]:
+    """Every record of ``topic`` from the beginning to its current end, as (key, value)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest", isolation_level=isolation_level)
     await consumer.start()
     try:
-        await consumer.topics()
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        tps = [TopicPartition(topic, p) for p in sorted(await topic_partitions(bootstrap, topic))]
         consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
         await consumer.seek_to_beginning(*tps)
         out: list[tuple[bytes | None, bytes]] = []
         async with asyncio.timeout(TIMEOUT * 2):
-            while batch := await consumer.getmany(timeout_ms=idle_ms):
-                for records in batch.values():
+            while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+                for records in (await consumer.getmany(timeout_ms=1000)).values():
                     out.extend((r.key, r.value) for r in records)
         return out
     finally:

@@ -11,6 +11,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from newswire.kafka import topic_partitions
 from newswire.producers.kafka import make_raw_event
 from newswire.schemas import RawEntry, encode, topics
 from support import TIMEOUT
@@ -37,10 +38,9 @@ class TopicTail:
 
 
 async def _tail(bootstrap: str, *names: str) -> TopicTail:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=10, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
-    await consumer.topics()
-    tps = [TopicPartition(name, p) for name in names for p in sorted(consumer.partitions_for_topic(name) or {0})]
+    tps = [TopicPartition(name, p) for name in names for p in sorted(await topic_partitions(bootstrap, name))]
     consumer.assign(tps)
     await consumer.seek_to_beginning(*tps)
     return TopicTail(consumer)

@@ -11,7 +11,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from newswire.broker import EmbeddedBroker, free_port
+from newswire.kafka import LocalKafka
+from newswire.ports import free_port
 
 from .conftest import TOKEN, entry_body, wait_until
 
@@ -89,7 +90,7 @@ async def test_services_wait_for_kafka_then_work_once_it_appears(no_kafka: dict[
         assert all(s.process.poll() is None for s in services.values()), {n: s.log()[-500:] for n, s in
                                                                            services.items()}
 
-        broker = EmbeddedBroker(int(no_kafka["broker_port"]),  # type: ignore[call-overload]
+        broker = LocalKafka(int(no_kafka["broker_port"]),  # type: ignore[call-overload]
                                 log_path=Path(str(no_kafka["tmp"])) / "broker.log")
         broker.spawn()
         try:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
 from newswire.commands.processor import SHUTDOWN_DEADLINE_S
+from newswire.kafka import LocalKafka, ensure_topics, wait_for_metadata
 from newswire.schemas import topics
 from support import TIMEOUT, stop_process
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.faults
 
 def test_processor_stops_on_sigterm_after_kafka_vanished(tmp_path: Path) -> None:
     """The worker's clean stop would wait for Kafka forever; it exits 0 within its shutdown deadline."""
-    broker = EmbeddedBroker(log_path=tmp_path / "broker.log")
+    broker = LocalKafka(log_path=tmp_path / "broker.log")
     broker.spawn()
     ready = tmp_path / "ready"
     log = tmp_path / "processor.log"

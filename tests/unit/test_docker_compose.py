@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 COMPOSE_SPEC = ROOT / "schemas" / "standards" / "compose-spec.json"
 DOCKERFILE = ROOT / "Dockerfile"
+BOOTSTRAP = "kafka-1:9092,kafka-2:9092,kafka-3:9092"
+KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,7 @@ def test_the_spec_check_catches_mistakes(compose: dict[str, Any]) -> None:
     broken["services"]["ingest"]["comand"] = ["newswire"]
     assert not validator.is_valid(broken)
     broken = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
-    broken["services"]["ingest"]["depends_on"]["kafka"]["condition"] = "service_ready"
+    broken["services"]["ingest"]["depends_on"]["kafka-1"]["condition"] = "service_ready"
     assert not validator.is_valid(broken)
 
 
@@ -70,26 +72,40 @@ def test_every_command_is_a_real_newswire_command(compose: dict[str, Any]) -> No
         assert exit_info.value.code == 0, service
         args = parser.parse_args(command[1:])
         assert callable(args.func), service
-        assert args.bootstrap == "kafka:9092", service
+        assert args.bootstrap == BOOTSTRAP, service
 
 
-def test_kafka_is_apache_kafka_in_kraft_mode(compose: dict[str, Any]) -> None:
-    """The broker is the official apache/kafka image acting as its own controller (no ZooKeeper)."""
-    kafka = compose["services"]["kafka"]
-    assert kafka["image"].startswith("apache/kafka:")
-    env = kafka["environment"]
-    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+def test_kafka_is_three_apache_kafka_nodes_in_kraft_mode(compose: dict[str, Any]) -> None:
+    """Three apache/kafka nodes, each broker and controller voter (no ZooKeeper), of one cluster, each with its
+    own volume and host port; Kafka's own topics replicated three times, writes needing two copies."""
+    nodes = [compose["services"][name] for name in KAFKA_NODES]
+    voters = {f"{n}@kafka-{n}:9093" for n in (1, 2, 3)}
+    for n, node in enumerate(nodes, start=1):
+        env = node["environment"]
+        assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+        assert set(env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")) == voters
+        assert env["KAFKA_NODE_ID"] == n
+        assert f"PLAINTEXT://kafka-{n}:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+        assert env["KAFKA_MIN_INSYNC_REPLICAS"] == 2 and env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == 3
+        assert "kafka-broker-api-versions" in " ".join(node["healthcheck"]["test"])
+    assert len({node["environment"]["CLUSTER_ID"] for node in nodes}) == 1
+    assert len({node["volumes"][0] for node in nodes}) == 3 and len({node["ports"][0] for node in nodes}) == 3
     assert not any("zookeeper" in name for name in compose["services"])
-    assert "kafka-broker-api-versions" in " ".join(kafka["healthcheck"]["test"])
+
+
+def test_kafka_is_the_version_the_local_broker_runs(compose: dict[str, Any]) -> None:
+    """docker compose and `newswire up` run the same Apache Kafka: the image tag is the pom's kafka.version."""
+    from newswire.kafka import kafka_version
+
+    assert {compose["services"][name]["image"] for name in KAFKA_NODES} == {f"apache/kafka:{kafka_version()}"}
 
 
 def test_topics_are_created_once_before_the_services(compose: dict[str, Any]) -> None:
     """A one-shot job creates the topics with partitions and retention from settings; services wait for it."""
     topics = compose["services"]["topics"]
     assert topics["restart"] == "no"
-    assert topics["depends_on"]["kafka"]["condition"] == "service_healthy"
-    for key in ("NEWSWIRE_PARTITIONS", "NEWSWIRE_RETENTION_MS", "NEWSWIRE_REPLICATION"):
+    assert {topics["depends_on"][name]["condition"] for name in KAFKA_NODES} == {"service_healthy"}
+    for key in ("NEWSWIRE_PARTITIONS", "NEWSWIRE_RETENTION_MS", "NEWSWIRE_REPLICATION", "NEWSWIRE_MIN_INSYNC_REPLICAS"):
         assert re.fullmatch(r"\$\{" + key + r":-\d+\}", str(topics["environment"][key])), key
     for name in ("ingest", "processor", "gateway-1", "gateway-2"):
         assert compose["services"][name]["depends_on"]["topics"]["condition"] == "service_completed_successfully"
@@ -108,10 +124,10 @@ def test_health_checks_probe_readiness(compose: dict[str, Any]) -> None:
     assert services["processor"]["healthcheck"]["test"] == ["CMD", "test", "-f", ready_file]
 
 
-def test_producers_use_the_idempotent_producer(compose: dict[str, Any]) -> None:
-    """Apache Kafka supports InitProducerId, so every newswire service enables idempotence there."""
+def test_every_service_reaches_all_three_brokers(compose: dict[str, Any]) -> None:
+    """Services bootstrap from every node, so any one of them may be down when a service starts."""
     for name in ("ingest", "processor", "gateway-1", "gateway-2", "topics"):
-        assert compose["services"][name]["environment"]["NEWSWIRE_KAFKA_IDEMPOTENCE"] == "true", name
+        assert compose["services"][name]["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == BOOTSTRAP, name
 
 
 def test_processors_scale_and_two_gateways_run(compose: dict[str, Any]) -> None:

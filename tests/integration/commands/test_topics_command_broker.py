@@ -1,4 +1,4 @@
-"""`newswire topics create|describe` against the embedded broker."""
+"""`newswire topics create|describe` against a local Apache Kafka of its own."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from newswire.broker import EmbeddedBroker, free_port
+from newswire.kafka import LocalKafka
+from newswire.ports import free_port
 from newswire.schemas import topics
 from support import newswire
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 async def test_create_is_idempotent_and_describe_reports_settings() -> None:
     """create makes the topics with partitions and retention, a second run changes nothing, describe shows them."""
-    async with EmbeddedBroker() as broker:
+    async with LocalKafka() as broker:
         b = broker.bootstrap
         code, out, err = await newswire("topics", "create", "--bootstrap", b, "--partitions", "3",
                                         "--retention-ms", "3600000", "--ninjs")
@@ -34,7 +35,7 @@ async def test_create_is_idempotent_and_describe_reports_settings() -> None:
 
 async def test_describe_on_an_empty_broker_fails_naming_the_missing_topics() -> None:
     """describe exits 1 and tells the user to run create when the topics do not exist."""
-    async with EmbeddedBroker() as broker:
+    async with LocalKafka() as broker:
         code, out, err = await newswire("topics", "describe", "--bootstrap", broker.bootstrap)
         assert code == 1
         assert "missing" in out and "newswire topics create" in err

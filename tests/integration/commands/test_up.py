@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire.broker import free_port
+from newswire.ports import free_port
 from support import TIMEOUT
 
 READY = re.compile(r"(?<![a-z])ready(?![a-z])", re.IGNORECASE)
@@ -41,7 +41,8 @@ def _start_up(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[byt
     log = tmp_path / "up.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "newswire.cli", "up", "--broker-port", str(ports["broker"]),
-         "--gateway-port", str(ports["gateway"]), "--ingest-port", str(ports["ingest"])],
+         "--gateway-port", str(ports["gateway"]), "--ingest-port", str(ports["ingest"]),
+         "--data-dir", str(tmp_path / "data")],
         stdout=log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
     return proc, log, ports
 

@@ -1,4 +1,7 @@
-"""The gateway across a restart of the embedded broker, whose memory storage comes back with every topic empty."""
+"""The gateway across a Kafka that comes back without its data (a new cluster on the same address, as after
+a lost disk or topics deleted and created again): every topic starts again at offset 0.
+
+The restart that keeps the data is a fault test (tests/faults/test_broker_restart.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import orjson
 import pytest
 import websockets
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
-from newswire.broker import EmbeddedBroker, ensure_topics
 from newswire.gateway.server import GatewayServer
 from newswire.gateway.settings import GatewaySettings
+from newswire.kafka import LocalKafka, ensure_topics
 from newswire.schemas import topics
 
 from .conftest import TIMEOUT, EntryWriter, make_entry
@@ -26,9 +28,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def own_broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
-    """A broker of this test alone (the session's broker must not restart under other tests)."""
-    broker = EmbeddedBroker(log_path=tmp_path / "broker.log")
+async def own_broker(tmp_path: Path) -> AsyncIterator[LocalKafka]:
+    """A broker of this test alone (the session's broker must not restart under other tests), on a temporary
+    data folder that :meth:`LocalKafka.stop` removes: started again, it is a new, empty cluster."""
+    broker = LocalKafka(log_path=tmp_path / "broker.log")
     await broker.start(TIMEOUT * 2)
     try:
         await ensure_topics(broker.bootstrap, [topics.ENTRIES], partitions=2)
@@ -63,7 +66,7 @@ async def _recv(ws: Any) -> dict[str, Any]:
 
 
 @contextlib.asynccontextmanager
-async def _subscribed(broker: EmbeddedBroker, story: str) -> AsyncIterator[tuple[GatewayServer, Any, Any]]:
+async def _subscribed(broker: LocalKafka, story: str) -> AsyncIterator[tuple[GatewayServer, Any, Any]]:
     """A ready gateway on ``broker``, an HTTP session, and a websocket subscribed to ``story:story``."""
     settings = GatewaySettings(host="127.0.0.1", port=0, bootstrap=broker.bootstrap)
     async with GatewayServer(settings) as gw, aiohttp.ClientSession() as http:
@@ -74,8 +77,9 @@ async def _subscribed(broker: EmbeddedBroker, story: str) -> AsyncIterator[tuple
             yield gw, http, ws
 
 
-async def _restart(broker: EmbeddedBroker, http: aiohttp.ClientSession, gw: GatewayServer, partitions: int) -> None:
-    """Stop the broker, see /readyz report it, start it again (empty) with the topic of ``partitions``."""
+async def _restart(broker: LocalKafka, http: aiohttp.ClientSession, gw: GatewayServer, partitions: int) -> None:
+    """Stop the broker (its data goes), see /readyz report it, start it again empty with the topic of
+    ``partitions``."""
     broker.stop()
     await _until_ready_is(http, gw, 503)
     await broker.start(TIMEOUT * 2)
@@ -83,7 +87,7 @@ async def _restart(broker: EmbeddedBroker, http: aiohttp.ClientSession, gw: Gate
 
 
 async def test_broker_restart_is_reported_and_the_new_epoch_is_delivered(
-        own_broker: EmbeddedBroker, story: str) -> None:
+        own_broker: LocalKafka, story: str) -> None:
     """/readyz is 503 while the broker is down; back empty, a subscriber gets resync, then the new entries."""
     async with _subscribed(own_broker, story) as (gw, http, ws):
         await _write(own_broker.bootstrap, *(make_entry(story, i, epoch="E1") for i in range(1, 4)))
@@ -103,40 +107,7 @@ async def test_broker_restart_is_reported_and_the_new_epoch_is_delivered(
             assert (await resp.json())["stories"][story] == {"seq": 2, "epoch": "E2", "held": 2}
 
 
-async def test_a_low_end_offset_after_a_multi_record_batch_is_not_taken_for_a_recreated_topic(
-        own_broker: EmbeddedBroker, story: str) -> None:
-    """The broker reports a batch's base offset as its end: the reader checks the record and keeps reading on."""
-    settings = GatewaySettings(host="127.0.0.1", port=0, bootstrap=own_broker.bootstrap)
-    tp = TopicPartition(topics.ENTRIES, 0)
-    producer = AIOKafkaProducer(bootstrap_servers=own_broker.bootstrap)
-    await producer.start()
-    try:
-        batch = producer.create_batch()
-        for i in range(1, 6):
-            batch.append(key=story.encode(), value=orjson.dumps(make_entry(story, i)), timestamp=None)
-        await (await producer.send_batch(batch, topics.ENTRIES, partition=0))
-    finally:
-        await producer.stop()
-    async with GatewayServer(settings) as gw:
-        await gw.wait_ready(TIMEOUT)
-        async with asyncio.timeout(TIMEOUT):
-            while gw.hub_offsets.get(0) != 4:  # noqa: ASYNC110 (the reader runs in this loop's other task)
-                await asyncio.sleep(0.02)
-        consumer = AIOKafkaConsumer(bootstrap_servers=own_broker.bootstrap)
-        await consumer.start()
-        try:
-            end = (await consumer.end_offsets([tp]))[tp]
-        finally:
-            await consumer.stop()
-        assert end < 5, "the broker reports the batch's base offset as the end (the case under test)"
-
-        gw._ends_seen.clear()  # what a reader holds on a new connection: every low end gets checked
-        assert await gw._forget_recreated({0: end}) == []
-        assert gw.hub_offsets[0] == 4 and gw.hub.stories[story].latest == 5
-        assert gw.hub.counters.duplicates == 0
-
-
-async def test_a_topic_back_with_more_partitions_is_read_whole(own_broker: EmbeddedBroker) -> None:
+async def test_a_topic_back_with_more_partitions_is_read_whole(own_broker: LocalKafka) -> None:
     """Recreated with 4 partitions instead of 2, the topic is read whole: an entry in partition 3 reaches clients."""
     from aiokafka.partitioner import murmur2
 

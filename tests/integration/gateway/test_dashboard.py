@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from newswire.broker import free_port
 from newswire.gateway.server import GatewayServer
 from newswire.gateway.settings import GatewaySettings
+from newswire.ports import free_port
 
 from .conftest import TIMEOUT, EntryWriter, make_entry
 

@@ -9,9 +9,9 @@ import orjson
 import pytest
 import websockets
 
-from newswire.broker import free_port
 from newswire.gateway.server import GatewayServer
 from newswire.gateway.settings import GatewaySettings
+from newswire.ports import free_port
 
 from .conftest import TIMEOUT, make_entry
 

@@ -281,7 +281,7 @@ async def test_compression_off_by_default(gateway: GatewayServer) -> None:
 
 async def test_readyz_is_503_until_kafka_answers(settings: GatewaySettings) -> None:
     """Without a reachable Kafka the gateway is alive (/healthz 200) but not ready (/readyz 503)."""
-    from newswire.broker import free_port
+    from newswire.ports import free_port
 
     async with GatewayServer(settings.replace(bootstrap=f"127.0.0.1:{free_port()}")) as gw:
         async with aiohttp.ClientSession() as http:

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 import websockets
 
-from newswire.broker import free_port
+from newswire.ports import free_port
 
 from .conftest import TIMEOUT, EntryWriter, make_entry
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire.broker import free_port
+from newswire.ports import free_port
 from support import TIMEOUT, stop_process
 
 

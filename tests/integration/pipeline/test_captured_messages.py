@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 import newswire.schemas
+from newswire.kafka import topic_partitions
 from newswire.schemas import topics
 from newswire.schemas.jsonschema_export import JSON_DIR
 from newswire.schemas.model import Entry
@@ -65,14 +66,11 @@ def errors(check: Draft202012Validator, value: Any) -> list[str]:
 async def capture(bootstrap: str, story: str, want: dict[str, int]) -> dict[str, list[Any]]:
     """Records of ``story`` on each topic, read from the beginning until ``want`` counts are reached."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=10)
+                                auto_offset_reset="earliest")
     await consumer.start()
     got: dict[str, list[Any]] = {name: [] for name in want}
     try:
-        parts = [TopicPartition(name, p) for name in want for p in (consumer.partitions_for_topic(name) or ())]
-        if not parts:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 (first metadata of a fresh client)
-            parts = [TopicPartition(name, p) for name in want for p in (consumer.partitions_for_topic(name) or ())]
+        parts = [TopicPartition(name, p) for name in want for p in sorted(await topic_partitions(bootstrap, name))]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         async with asyncio.timeout(TIMEOUT * 4):

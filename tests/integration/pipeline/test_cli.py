@@ -43,7 +43,7 @@ async def test_tail_prints_each_published_entry_as_a_json_line(pipeline) -> None
 
 async def test_tail_exits_69_when_the_gateway_is_unreachable() -> None:
     """No gateway: a clear message and the 'unavailable' exit code."""
-    from newswire.broker import free_port
+    from newswire.ports import free_port
 
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "newswire.cli", "tail", "story:x", "--url", f"ws://127.0.0.1:{free_port()}/ws",

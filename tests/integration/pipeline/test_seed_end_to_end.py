@@ -109,7 +109,7 @@ async def test_garbage_on_the_raw_topic_goes_to_the_dead_letter_topic(pipeline) 
 
     story = f"dlq-{uuid.uuid4().hex[:8]}"
     consumer = AIOKafkaConsumer(topics.DLQ, bootstrap_servers=pipeline.bootstrap, auto_offset_reset="earliest",
-                                fetch_max_wait_ms=10, group_id=None)
+                                group_id=None)
     producer = AIOKafkaProducer(bootstrap_servers=pipeline.bootstrap, acks="all")
     await consumer.start()
     await producer.start()

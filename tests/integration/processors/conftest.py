@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from newswire.broker import EmbeddedBroker, ensure_topics, free_port, wait_for_metadata
+from newswire.kafka import LocalKafka, ensure_topics, wait_for_metadata
+from newswire.ports import free_port
 from newswire.schemas import topics
 from support import TIMEOUT, stop_process
 
@@ -114,7 +115,7 @@ class Cluster:
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     """A fresh embedded broker with the newswire topics ({PARTITIONS} partitions); workers stopped after."""
-    broker = EmbeddedBroker(log_path=tmp_path / "broker.log")
+    broker = LocalKafka(log_path=tmp_path / "broker.log")
     broker.spawn()
     state = Cluster(broker.bootstrap, tmp_path)
     try:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from newswire.broker import EmbeddedBroker, ensure_topics, wait_for_metadata
+from newswire.kafka import LocalKafka, ensure_topics, wait_for_metadata
 from newswire.producers.kafka import make_raw_event
 from newswire.schemas import RawEntry, encode, topics
 from support import TIMEOUT
@@ -64,7 +64,7 @@ async def _committed(bootstrap: str, group: str) -> int:
 
 async def _read_entries(bootstrap: str) -> list[dict[str, object]]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False, fetch_max_wait_ms=10)
+                                enable_auto_commit=False)
     await consumer.start()
     try:
         tps = [TopicPartition(topics.ENTRIES, p) for p in range(PARTITIONS)]
@@ -163,10 +163,9 @@ def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cl
     assert "skipped unreadable newswire.entries" in worker.log_path.read_text()
 
 
-def test_a_restarted_worker_fetches_with_the_short_wait_where_nothing_new_arrived(cluster: Cluster) -> None:
+def test_a_restarted_worker_reports_no_lag_where_nothing_new_arrived(cluster: Cluster) -> None:
     """A worker that takes over partitions holding older records, with nothing new on them, knows where it
-    stands there (the group's committed offsets) and fetches with the short wait, not the long one kept
-    for positions not known yet: on the embedded broker that wait is what each hop costs."""
+    stands there (the group's committed offsets): each partition has a lag sample, and it is 0."""
     first = cluster.worker("first")
     first.start()
     first.wait_ready()
@@ -181,15 +180,16 @@ def test_a_restarted_worker_fetches_with_the_short_wait_where_nothing_new_arrive
     second = cluster.worker("second")
     second.start()
     second.wait_ready()
-    short = 10  # NEWSWIRE_FETCH_MAX_WAIT_MS's default; the long wait is 500
-    wait_until("the short fetch wait", lambda: second.sample("newswire_processor_fetch_wait_ms") == short,
-               TIMEOUT * 2)
-    assert all(second.sample("newswire_processor_consumer_lag", partition=str(p)) == 0 for p in range(PARTITIONS))
+    def lags() -> list[float | None]:
+        samples = second.metrics()
+        return [samples.get(("newswire_processor_consumer_lag", (("partition", str(p)),))) for p in range(PARTITIONS)]
+
+    wait_until("a lag sample of 0 on every partition", lambda: lags() == [0.0] * PARTITIONS, TIMEOUT * 2)
 
 
 def test_worker_refuses_an_entries_topic_with_fewer_partitions_than_raw(tmp_path) -> None:
     """Entries leave on their raw partition's number, so a smaller newswire.entries is a clear start-up error."""
-    broker = EmbeddedBroker(log_path=tmp_path / "broker.log")
+    broker = LocalKafka(log_path=tmp_path / "broker.log")
     broker.spawn()
     try:
         asyncio.run(wait_for_metadata(broker.bootstrap, TIMEOUT * 2))
@@ -213,7 +213,7 @@ def test_ninjs_view_is_written_when_enabled(cluster: Cluster, monkeypatch) -> No
 
     async def first_ninjs() -> dict:
         consumer = AIOKafkaConsumer(topics.NINJS, bootstrap_servers=cluster.bootstrap, group_id=None,
-                                    auto_offset_reset="earliest", fetch_max_wait_ms=10)
+                                    auto_offset_reset="earliest")
         await consumer.start()
         try:
             record = await asyncio.wait_for(consumer.getone(), TIMEOUT * 2)

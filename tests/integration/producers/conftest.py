@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from newswire.kafka import topic_partitions
 from newswire.schemas import RawEvent, decode_raw, topics
 from support import TIMEOUT
 
@@ -49,18 +50,15 @@ class RawReader:
 
 @pytest.fixture
 async def raw_reader(broker: str) -> AsyncIterator[RawReader]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=broker, fetch_max_wait_ms=10, enable_auto_commit=False,
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False,
                                 auto_offset_reset="latest")
     await consumer.start()
     try:
-        await consumer.topics()  # loads the metadata
-        partitions = [TopicPartition(topics.RAW, p) for p in consumer.partitions_for_topic(topics.RAW) or {0}]
+        partitions = [TopicPartition(topics.RAW, p) for p in sorted(await topic_partitions(broker, topics.RAW))]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
-        # the embedded broker reports the base offset of a partition's last batch as its end: skip what is
-        # left of that batch, so the reader starts after every record written before the test
-        while any((await consumer.getmany(timeout_ms=200)).values()):
-            pass
+        for tp in partitions:  # resolve the end now: the reader starts after every record written before the test
+            await consumer.position(tp)
         yield RawReader(consumer)
     finally:
         await consumer.stop()

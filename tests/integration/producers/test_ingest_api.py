@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from newswire.broker import free_port
+from newswire.ports import free_port
 from newswire.producers.ingest import DELETED_BODY, KafkaSink, create_app, load_openapi
 
 TOKEN = "s3cret-token-for-tests"

@@ -10,7 +10,7 @@ import sys
 
 import aiohttp
 
-from newswire.broker import free_port
+from newswire.ports import free_port
 
 
 def _env(**extra: str) -> dict[str, str]:

@@ -91,3 +91,13 @@ def test_cli_parses_create_and_describe() -> None:
     assert parser.parse_args(["topics", "describe", "--json"]).json is True
     with pytest.raises(SystemExit):
         parser.parse_args(["topics"])
+
+
+def test_replicated_topics_require_in_sync_replicas() -> None:
+    """Replicated topics carry min.insync.replicas; one above the replication is refused, one copy gets none."""
+    specs = wanted_topics(partitions=3, replication=3, retention_ms=None, ninjs=False, min_insync_replicas=2)
+    assert {s.configs["min.insync.replicas"] for s in specs} == {"2"}
+    with pytest.raises(ValueError, match="more than the replication"):
+        wanted_topics(partitions=3, replication=2, retention_ms=None, ninjs=False, min_insync_replicas=3)
+    single = wanted_topics(partitions=1, replication=1, retention_ms=None, ninjs=False, min_insync_replicas=1)
+    assert single[0].configs == {}

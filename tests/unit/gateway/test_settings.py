@@ -33,8 +33,6 @@ def test_flags_override_and_none_keeps_the_environment(monkeypatch: pytest.Monke
     ("NEWSWIRE_GATEWAY_MAX_CHANNELS", "0", "at least 1"),
     ("NEWSWIRE_GATEWAY_IDLE_TIMEOUT_S", "-1", "greater than 0"),
     ("NEWSWIRE_GATEWAY_COALESCE_MS", "5000", "between 0 and 1000"),
-    ("NEWSWIRE_GATEWAY_BEHIND_RECORDS", "0", "at least 1"),
-    ("NEWSWIRE_GATEWAY_CATCH_UP_FETCH_WAIT_MS", "soon", "expected an integer"),
     ("NEWSWIRE_GATEWAY_JWT_KEY", "short", "at least 32 bytes"),
     ("NEWSWIRE_GATEWAY_WRITE_THREADS", "0", "at least 1"),
     ("NEWSWIRE_GATEWAY_GC_FULL_INTERVAL_S", "-5", "0 \\(off\\) or more"),

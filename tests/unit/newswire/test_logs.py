@@ -6,8 +6,8 @@ import sys
 
 import orjson
 
-from newswire.broker import free_port
 from newswire.logs import JsonFormatter
+from newswire.ports import free_port
 
 
 def test_json_formatter_writes_time_level_logger_message_and_exception():

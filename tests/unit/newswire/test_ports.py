@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from newswire.broker import free_port
+from newswire.ports import free_port
 
 
 def test_free_port_is_bindable_and_outside_the_ephemeral_range() -> None:
@@ -20,7 +20,7 @@ def test_free_port_is_bindable_and_outside_the_ephemeral_range() -> None:
 
 def test_free_port_skips_a_port_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
     """A port something already listens on is never handed out: with one of two candidates busy, the other."""
-    import newswire.broker
+    import newswire.ports
 
     with socket.socket() as busy:
         for candidate in range(24_000, 25_000, 2):
@@ -36,5 +36,5 @@ def test_free_port_skips_a_port_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
             break
         busy.listen()
         taken = busy.getsockname()[1]
-        monkeypatch.setattr(newswire.broker, "_LISTEN_PORTS", range(taken, taken + 2))
+        monkeypatch.setattr(newswire.ports, "_LISTEN_PORTS", range(taken, taken + 2))
         assert {free_port() for _ in range(20)} == {taken + 1}
