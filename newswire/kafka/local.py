@@ -421,6 +421,20 @@ class LocalKafka:
         if self._temporary:
             shutil.rmtree(self.node.data_dir, ignore_errors=True)
 
+    @classmethod
+    def cluster(cls, size: int, root: Path, *, min_insync_replicas: int | None = None) -> list[LocalKafka]:
+        """``size`` nodes of one new cluster on loopback (not started), each a broker and a controller voter,
+        with data under ``root/node-N``; Kafka's own topics replicated ``size`` times. Start them together
+        (:meth:`spawn` each, then :meth:`wait_ready` each): a controller quorum needs a majority."""
+        ports = {n: free_port() for n in range(1, size + 1)}
+        voters = {n: free_port() for n in ports}
+        cluster_id = new_cluster_id()
+        in_sync = min_insync_replicas if min_insync_replicas is not None else max(size - 1, 1)
+        return [cls(ports[n], data_dir=root / f"node-{n}", node_id=n, controller_port=voters[n], voters=voters,
+                    cluster_id=cluster_id, replication=size, min_insync_replicas=in_sync,
+                    log_path=root / f"node-{n}.log")
+                for n in ports]
+
     async def __aenter__(self) -> LocalKafka:
         await self.start()
         return self

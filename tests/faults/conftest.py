@@ -60,8 +60,11 @@ async def wait_until(what: str, check: Callable[[], Any], timeout: float = TIMEO
 class Up:
     """``newswire up`` with every port free; stdout and stderr go to one log file."""
 
-    def __init__(self, workdir: Path, *, token: str = TOKEN, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, workdir: Path, *, token: str = TOKEN, extra_env: dict[str, str] | None = None,
+                 kafka: str | None = None) -> None:
         self.broker_port, self.gateway_port, self.ingest_port = free_port(), free_port(), free_port()
+        #: an external Kafka (``--bootstrap``) instead of the local one that ``up`` starts
+        self.kafka = kafka
         self.log_path = workdir / "up.log"
         self.data_dir = workdir / "data"
         self.token = token
@@ -70,10 +73,11 @@ class Up:
         self.process = self._spawn()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
+        broker = (["--bootstrap", self.kafka] if self.kafka else
+                  ["--broker-port", str(self.broker_port), "--data-dir", str(self.data_dir)])
         return subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli", "up", "--broker-port", str(self.broker_port),
-             "--gateway-port", str(self.gateway_port), "--ingest-port", str(self.ingest_port),
-             "--data-dir", str(self.data_dir)],
+            [sys.executable, "-m", "newswire.cli", "up", *broker,
+             "--gateway-port", str(self.gateway_port), "--ingest-port", str(self.ingest_port)],
             stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=self.env, start_new_session=True)
 
@@ -89,7 +93,7 @@ class Up:
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.broker_port}"
+        return self.kafka or f"127.0.0.1:{self.broker_port}"
 
     @property
     def ws_url(self) -> str:
@@ -200,6 +204,8 @@ class StoryWatcher:
     seen_seq: Counter[tuple[str, int]] = field(default_factory=Counter)
     seen_version: Counter[tuple[str, int]] = field(default_factory=Counter)
     entries: list[dict[str, Any]] = field(default_factory=list)
+    #: when each entry arrived (time.monotonic())
+    arrived: list[float] = field(default_factory=list)
     resyncs: list[dict[str, Any]] = field(default_factory=list)
     epochs: list[str] = field(default_factory=list)
     connections: int = 0
@@ -242,6 +248,7 @@ class StoryWatcher:
             self.seen_seq[(msg["epoch"], msg["seq"])] += 1
             self.seen_version[(msg["entry"]["id"], msg["entry"]["version"])] += 1
             self.entries.append(msg)
+            self.arrived.append(time.monotonic())
             self.last_seq = msg["seq"]
 
 
