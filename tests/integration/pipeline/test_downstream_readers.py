@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from jsonschema import Draft202012Validator
 
 from newswire.kafka import LocalKafka
@@ -51,10 +52,17 @@ def kcat_command(name: str, bootstrap: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def published(pipeline: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A story of its own with the seed page's entries on newswire.entries (waits until all are there)."""
+    """A story of its own with the seed page's entries on newswire.entries (waits until all are there),
+    after a record that is not JSON, written by something else: readers must get past it."""
     story = f"downstream-{uuid.uuid4().hex[:8]}"
 
     async def go() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=pipeline.bootstrap)
+        await producer.start()
+        try:
+            await producer.send_and_wait(topics.ENTRIES, b"{not json", key=f"{story}-garbage".encode())
+        finally:
+            await producer.stop()
         await publish(pipeline, SEED, story)
         for _ in range(int(TIMEOUT * 20)):  # polls for up to TIMEOUT * 4 s
             if len(await _story_records_by_kcat(pipeline.bootstrap, story)) >= SEED_ENTRIES:
@@ -126,9 +134,11 @@ async def _run_example(tmp_path: Path, bootstrap: str, *args: str) -> tuple[int,
 
 
 async def test_confluent_kafka_reads_entries_by_assignment(pipeline: Any, published: str, tmp_path: Path) -> None:
-    """The Python reader of docs/downstream.md (confluent-kafka), assigning every partition itself."""
+    """The Python reader of docs/downstream.md (confluent-kafka), assigning every partition itself; a record
+    that is not JSON is reported on stderr and skipped."""
     code, out, err = await _run_example(tmp_path, pipeline.bootstrap)
     assert code == 0, err
+    assert f"skipped {topics.ENTRIES}[" in err and "not JSON" in err
     _check_records([r for r in map(json.loads, out.splitlines()) if r["key"] == published], published)
 
 
