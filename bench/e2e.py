@@ -2,7 +2,7 @@
 
     python bench/e2e.py [--rate R] [--clients C] [--duration S] [--bootstrap HOST:PORT]
 
-Starts ``newswire up`` on free ports (with the embedded broker, or on the Kafka at ``--bootstrap``),
+Starts ``newswire up`` on free ports (with a local Apache Kafka, or on the Kafka at ``--bootstrap``),
 connects C websocket clients (bench/e2e_client.c, an epoll client built with gcc on first use) to one
 story, posts R entries per second to the ingest API for S seconds, waits for the tail to arrive, and
 prints: post→screen latency p50/p99/max (from the entry's ``ts``, stamped by the ingest API when it
@@ -122,8 +122,7 @@ def _children_by_role(parent: int) -> dict[str, int]:
         except (OSError, IndexError, ValueError):
             continue
         words = [w.decode(errors="replace") for w in cmdline]
-        role = "broker" if any(w == "broker" for w in words) and "newswire.cli" not in words else next(
-            (w for w in words if w in PARTS), None)
+        role = "broker" if "kafka.Kafka" in words else next((w for w in words if w in PARTS), None)
         if role:
             out[role] = int(status.parent.name)
     return out
@@ -320,8 +319,8 @@ def main(argv: list[str] | None = None) -> int:
                              "or nothing moved for 10 s; default 120)")
     parser.add_argument("--progress", type=float, default=10, help="seconds between progress lines (default 10)")
     parser.add_argument("--bootstrap", metavar="HOST:PORT",
-                        help="run the pipeline on this Kafka (Apache Kafka from docker-compose.yml, say) instead of "
-                             "the embedded broker; the run uses stories of its own")
+                        help="run the pipeline on this Kafka (docker-compose.yml's, say) instead of a local "
+                             "Apache Kafka it starts; the run uses stories of its own")
     args = parser.parse_args(argv)
 
     client = build_client()

@@ -1,8 +1,8 @@
-"""Processor worker benchmark on the embedded broker: throughput with full enrichment, paced latency.
+"""Processor worker benchmark on a local Apache Kafka: throughput with full enrichment, paced latency.
 
     python bench/processors.py [--entries N] [--rate R] [--seconds S] [--partitions P] [--workers W]
 
-Starts an embedded broker and a worker (``newswire processor`` subprocess) and warms it up
+Starts a local Apache Kafka and a worker (``newswire processor`` subprocess) and warms it up
 with 500 entries; then:
 
 1. throughput: stops the worker, produces N varied raw entries (200 stories, 300-1500
@@ -52,8 +52,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from procstat import cpu_seconds
 
-from newswire.kafka import LocalKafka, ensure_topics, topic_partitions, wait_for_metadata
-from newswire.kafka_tuning import fetch_wait_ms, set_fetch_wait
+from newswire.kafka import LocalKafka, ensure_topics, topic_partitions
 from newswire.processors.enrich.language import load_model as load_language_model
 from newswire.processors.pipeline import Processor
 from newswire.producers.kafka import make_raw_event
@@ -145,9 +144,6 @@ class Output:
                 raise TimeoutError(f"only {len(self.seen)} of {count} entries came out within {timeout:.0f} s")
             batch = await self.consumer.getmany(timeout_ms=200, max_records=10_000)
             received = time.time() * 1000
-            # as the worker and the gateway do: the embedded broker needs a longer wait as the topic grows
-            ends = [self.consumer.highwater(tp) or 0 for tp in self.consumer.assignment()]
-            set_fetch_wait(self.consumer, fetch_wait_ms([], short_ms=10, long_ms=500, behind=1, ends=ends))
             for records in batch.values():
                 for record in records:
                     entry = orjson.loads(record.value)
@@ -327,11 +323,11 @@ def ceiling(args: argparse.Namespace, backlog: list[tuple[bytes, RawEntry, str]]
 
 @contextlib.contextmanager
 def _broker(logs: Path, name: str, partitions: int) -> Iterator[str]:
-    """An embedded broker holding newswire's topics, stopped on leaving; gives its bootstrap address."""
+    """A local Apache Kafka holding newswire's topics, stopped (its data removed) on leaving; gives its
+    bootstrap address."""
     broker = LocalKafka(log_path=logs / f"{name}.log")
-    broker.spawn()
     try:
-        asyncio.run(wait_for_metadata(broker.bootstrap, 30))
+        asyncio.run(broker.start())
         asyncio.run(ensure_topics(broker.bootstrap, topics.ALL, partitions))
         yield broker.bootstrap
     finally:

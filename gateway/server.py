@@ -405,7 +405,8 @@ class GatewayServer:
         while True:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.settings.bootstrap, group_id=None, enable_auto_commit=False,
-                auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
+                auto_offset_reset="earliest", fetch_max_wait_ms=self.settings.kafka.fetch_max_wait_ms,
+                max_partition_fetch_bytes=8 * 1024 * 1024)
             try:
                 await consumer.start()
                 await self._read(consumer)

@@ -32,9 +32,9 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from faust.exceptions import ConsumerNotStarted
-from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from newswire.kafka import PRODUCER_DEFAULTS, KafkaSettings
+from newswire.kafka import KafkaSettings
+from newswire.kafka.faust_defaults import apply_faust_defaults
 from newswire.landmarks import Landmark, is_recreated, landmark_of
 from newswire.schemas import DeadLetterSource, Entry, encode, topics
 from newswire.schemas.cloudevents import CE_TYPE_ENTRY, CE_TYPE_REJECTED, cloudevents_headers
@@ -83,21 +83,6 @@ class ProcessorSettings:
     #: outside the rules against ~230 with 5 ms (batches of ~55), which 10 or 20 ms hardly improve.
     batch_max: int = field(default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_BATCH_MAX", 500, minimum=1))
     batch_within_ms: float = field(default_factory=lambda: env_float("NEWSWIRE_PROCESSOR_BATCH_WITHIN_MS", 5.0))
-
-
-def _patch_idempotence() -> None:
-    """faust asks for an idempotent producer only in its exactly-once mode; newswire's producers always are
-    (:data:`~newswire.kafka.PRODUCER_DEFAULTS`)."""
-    producer_cls = faust_aiokafka.Producer
-    original = getattr(producer_cls, "_newswire_original_extra", producer_cls._settings_extra)
-
-    def extra(self: Any) -> Any:
-        settings = dict(original(self))
-        settings.update(PRODUCER_DEFAULTS)
-        return settings
-
-    producer_cls._newswire_original_extra = original  # type: ignore[attr-defined]
-    producer_cls._settings_extra = extra  # type: ignore[method-assign]
 
 
 class EntriesReader:
@@ -182,7 +167,7 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     """The faust app; ``ready_file`` is written once partitions are assigned."""
     settings = settings or ProcessorSettings()
     kafka = settings.kafka
-    _patch_idempotence()
+    apply_faust_defaults(kafka)
     brokers = [f"kafka://{hostport.strip()}" for hostport in kafka.bootstrap.split(",") if hostport.strip()]
     app = faust.App(
         settings.app_id,

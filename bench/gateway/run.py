@@ -2,7 +2,7 @@
 
 usage: python bench/gateway/run.py [--quick] [--only NAME...]
 
-Starts an embedded broker, then for each scenario a server process, a publisher (entries of ~1.5 KB
+Starts a local Apache Kafka, then for each scenario a server process, a publisher (entries of ~1.5 KB
 written to newswire.entries at a fixed rate; the bare server makes its own) and ``wsclient`` (C, epoll,
 built here with cc) on loopback. Prints one line per scenario: connections held, deliveries/s,
 publish→client latency p50/p99 (from ``ts``), server RSS per connection, and the bare server's ratio.
@@ -257,13 +257,13 @@ def main() -> int:
         bootstrap, story, rate, seconds = args.publish
         asyncio.run(publish(bootstrap, story, float(rate), float(seconds)))
         return 0
-    from newswire.kafka import LocalKafka, ensure_topics, wait_for_metadata
+    from newswire.kafka import LocalKafka, ensure_topics
 
     chosen = [s for s in scenarios(args.quick) if not args.only or any(w in s.name for w in args.only)]
     broker = LocalKafka()
     broker_pid = broker.spawn().pid
     try:
-        asyncio.run(wait_for_metadata(broker.bootstrap, 30))
+        asyncio.run(broker.wait_ready())
         asyncio.run(ensure_topics(broker.bootstrap, ["newswire.entries"], partitions=1))
         with tempfile.TemporaryDirectory() as tmp:
             client = build_client(Path(tmp))
@@ -281,7 +281,7 @@ def main() -> int:
     finally:
         broker.stop()
     if alive(broker_pid):
-        raise RuntimeError(f"embedded broker still running: pid {broker_pid}")
+        raise RuntimeError(f"the local Kafka is still running: pid {broker_pid}")
     by_name = {r["name"]: r for r in rows}
     for bare_name, ours in (("bare 5k x 60/s (saturation)", "newswire 5k x 60/s (saturation, coalesced)"),
                             ("bare 2k x 40/s", "newswire 2k x 40/s")):
