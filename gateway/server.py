@@ -25,7 +25,6 @@ from aiokafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from newswire.kafka import ensure_topics, topic_partitions
-from newswire.landmarks import Landmark, is_recreated, landmark_of
 from newswire.schemas import topics
 
 from .delivery import DeliveryQueue
@@ -35,7 +34,7 @@ from .metrics import GatewayMetrics
 from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
 
-__all__ = ["GatewayServer", "partitions_to_verify", "probe_timer_was_late", "ws_close_frame", "ws_frames"]
+__all__ = ["GatewayServer", "recreated_partitions", "probe_timer_was_late", "ws_close_frame", "ws_frames"]
 
 log = logging.getLogger("newswire.gateway")
 
@@ -67,24 +66,10 @@ def ws_frames(payloads: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def partitions_to_verify(landmarks: dict[int, Landmark], end_offsets: dict[int, int],
-                         ends_seen: dict[int, int]) -> list[int]:
-    """Partitions whose reported end is below the next offset to read, on a first answer or a lower end.
-
-    A topic deleted and created again (or a broker that lost its storage) starts every partition again
-    at 0, so its end falls below what was read; the record at the landmark's offset confirms it (see
-    :func:`is_recreated`) before history is read again.
-    ``ends_seen`` are the ends already answered on this connection: an end that did not fall was checked.
-    """
-    suspects = []
-    for partition, end in end_offsets.items():
-        landmark = landmarks.get(partition)
-        if landmark is None or end >= landmark.offset + 1:
-            continue
-        seen = ends_seen.get(partition)
-        if seen is None or end < seen:
-            suspects.append(partition)
-    return sorted(suspects)
+def recreated_partitions(next_offsets: dict[int, int], end_offsets: dict[int, int]) -> list[int]:
+    """Partitions whose end offset is below the next offset to read: Kafka reports exact ends, so such a
+    partition was deleted and created again (or its cluster lost its data) and starts over at 0."""
+    return sorted(p for p, end in end_offsets.items() if end < next_offsets.get(p, 0))
 
 
 def ws_close_frame(code: int, reason: str) -> bytes:
@@ -270,10 +255,6 @@ class GatewayServer:
         self._websockets: set[web.WebSocketResponse] = set()
         #: Last offset read per partition: a reconnect to Kafka continues where it stopped.
         self.hub_offsets: dict[int, int] = {}
-        #: The last record read per partition, to tell a recreated topic from a low reported end.
-        self.landmarks: dict[int, Landmark] = {}
-        #: End offsets answered since the reader's connection last failed (see partitions_to_verify).
-        self._ends_seen: dict[int, int] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------------------
 
@@ -427,9 +408,8 @@ class GatewayServer:
         parts = await self._partitions(consumer)
         tps = [TopicPartition(topics.ENTRIES, p) for p in sorted(parts)]
         consumer.assign(tps)
-        self._ends_seen = {}
         end = await consumer.end_offsets(tps)
-        await self._forget_recreated({tp.partition: off for tp, off in end.items()})
+        self._forget_recreated({tp.partition: off for tp, off in end.items()})
         positions = {tp: self.hub_offsets.get(tp.partition, -1) + 1 for tp in tps}
         for tp, offset in positions.items():
             consumer.seek(tp, offset)
@@ -447,7 +427,6 @@ class GatewayServer:
                 records.extend((partition, m.offset, m.value, m.timestamp) for m in messages)
                 if messages:
                     self.hub_offsets[partition] = messages[-1].offset
-                    self.landmarks[partition] = landmark_of(messages[-1].offset, messages[-1].value)
             newly_read = not self._history_read and all(
                 self.hub_offsets.get(tp.partition, -1) + 1 >= loaded_at[tp] for tp in tps)
             if newly_read:
@@ -484,7 +463,7 @@ class GatewayServer:
         started = time.monotonic()
         try:
             end = await asyncio.wait_for(consumer.end_offsets(tps), KAFKA_PROBE_TIMEOUT_S)
-            recreated = await self._forget_recreated({tp.partition: off for tp, off in end.items()})
+            recreated = self._forget_recreated({tp.partition: off for tp, off in end.items()})
         except (KafkaError, OSError) as exc:  # TimeoutError is an OSError
             if isinstance(exc, TimeoutError) and probe_timer_was_late(time.monotonic() - started,
                                                                       KAFKA_PROBE_TIMEOUT_S):
@@ -493,56 +472,23 @@ class GatewayServer:
             if self.kafka_ok:
                 log.warning("Kafka at %s not answering: %r; retrying", self.settings.bootstrap, exc)
             self._set_kafka_ok(False)
-            self._ends_seen = {}  # the broker may come back empty: check the next ends again
             return []
         for partition in recreated:
             consumer.seek(TopicPartition(topics.ENTRIES, partition), 0)
         self._set_kafka_ok(True)
         return recreated
 
-    async def _forget_recreated(self, end_offsets: dict[int, int]) -> list[int]:
+    def _forget_recreated(self, end_offsets: dict[int, int]) -> list[int]:
         """Read recreated partitions from offset 0 again; the history already held stays.
 
         The protocol tells clients: the processor starts a new epoch on a recreated topic (resync)."""
-        recreated = []
-        for partition in partitions_to_verify(self.landmarks, end_offsets, self._ends_seen):
-            landmark = self.landmarks[partition]
-            if not is_recreated(landmark, await self._record_at(partition, landmark.offset)):
-                continue
-            log.warning("%s[%d] ends at offset %d and no longer holds the record read at offset %d: the topic "
-                        "was recreated; reading it from offset 0", topics.ENTRIES, partition,
-                        end_offsets[partition], landmark.offset)
+        recreated = recreated_partitions({p: offset + 1 for p, offset in self.hub_offsets.items()}, end_offsets)
+        for partition in recreated:
+            log.warning("%s[%d] ends at offset %d, below the %d records read: the topic was recreated; reading "
+                        "it from offset 0", topics.ENTRIES, partition, end_offsets[partition],
+                        self.hub_offsets[partition] + 1)
             self.hub_offsets[partition] = -1
-            del self.landmarks[partition]
-            recreated.append(partition)
-        self._ends_seen.update(end_offsets)
         return recreated
-
-    async def _record_at(self, partition: int, offset: int) -> Landmark | None:
-        """The landmark of the record now at ``offset`` of a partition, or None when there is none.
-
-        A consumer of its own: Kafka answers at once when it has the record, so only an absent record costs
-        the wait (a few times, so a slow answer is not taken for it).
-        """
-        wait_ms = 500
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.bootstrap, group_id=None,
-                                    enable_auto_commit=False, auto_offset_reset="earliest",
-                                    fetch_max_wait_ms=wait_ms)
-        tp = TopicPartition(topics.ENTRIES, partition)
-        try:
-            async with asyncio.timeout(3 * wait_ms / 1000 + KAFKA_PROBE_TIMEOUT_S * 4):
-                await consumer.start()
-                consumer.assign([tp])
-                consumer.seek(tp, offset)
-                deadline = time.monotonic() + 3 * wait_ms / 1000
-                while time.monotonic() < deadline:
-                    batch = (await consumer.getmany(tp, timeout_ms=wait_ms + 200, max_records=1)).get(tp, [])
-                    if batch:
-                        record = batch[0]
-                        return landmark_of(record.offset, record.value) if record.offset == offset else None
-                return None
-        finally:
-            await consumer.stop()
 
     def _set_kafka_ok(self, ok: bool) -> None:
         if ok and not self.kafka_ok:

@@ -1,11 +1,10 @@
-"""Landmarks: how a consumer of ``newswire.entries`` tells a recreated topic from the one it read.
+"""Landmarks: how the processor's read-back tells a recreated ``newswire.entries`` from the one it read.
 
-The embedded broker keeps topics in memory, so a restart recreates them empty, and end offsets
-alone cannot tell: a recreated topic may already be as long as the old one, and the embedded
-broker reports the base offset of a partition's last batch as its end. The record itself can:
-a consumer remembers the last record it knows to be at an offset (its landmark), and the topic
-was recreated when that offset no longer holds the same entry. Used by the processor (for the
-state it reads back) and the gateway (for its history).
+A topic deleted and created again (or a cluster that lost its data) starts over at offset 0, and
+end offsets alone cannot always tell: by the time a worker is assigned the partition again, the
+new topic may already be as long as the old one. The record itself can: the worker remembers the
+last record it knows to be at an offset (its landmark), and the topic was recreated when that
+offset no longer holds the same entry.
 """
 
 from __future__ import annotations

@@ -8,11 +8,10 @@ from websockets.streams import StreamReader
 
 from newswire.gateway.server import (
     parse_last_event_id,
-    partitions_to_verify,
+    recreated_partitions,
     ws_close_frame,
     ws_frames,
 )
-from newswire.landmarks import Landmark, is_recreated, landmark_of
 
 
 def read_frames(data: bytes) -> list[Frame]:
@@ -57,38 +56,12 @@ def test_last_event_id_round_trips_both_cursor_kinds() -> None:
         parse_last_event_id("seven", story_channel=True)
 
 
-def test_landmark_of_a_record_names_the_entry_it_holds() -> None:
-    """A record's landmark is its offset with the entry's story, id and version; junk keeps only the offset."""
-    value = b'{"story":"s","id":"s-e1","version":2,"seq":7}'
-    assert landmark_of(5, value) == Landmark(5, "s", "s-e1", 2)
-    offset_only = Landmark(5, None, None, None)
-    assert landmark_of(5, b"not json") == landmark_of(5, None) == landmark_of(5, b"[1]") == offset_only
-
-
-LANDMARKS = {0: Landmark(41, "a", "a-e1", 1), 1: Landmark(9, "b", "b-e1", 1), 2: Landmark(5, "c", "c-e1", 1)}
-
-
-def test_an_end_below_the_position_is_verified_on_the_first_answer() -> None:
-    """On a new connection every partition whose end is below the next offset to read is checked."""
-    assert partitions_to_verify(LANDMARKS, {0: 0, 1: 10, 2: 3, 3: 0}, ends_seen={}) == [0, 2]
-    assert partitions_to_verify(LANDMARKS, {0: 42, 1: 12, 2: 6}, ends_seen={}) == []
-    assert partitions_to_verify({}, {0: 0, 1: 0}, ends_seen={}) == []
-
-
-def test_an_end_already_checked_is_not_verified_again_until_it_falls() -> None:
-    """The embedded broker's end (its last batch's base offset) below the position is checked once, not every probe."""
-    ends_seen = {0: 40, 2: 3}
-    assert partitions_to_verify(LANDMARKS, {0: 40, 2: 4}, ends_seen) == []
-    assert partitions_to_verify(LANDMARKS, {0: 39, 2: 0}, ends_seen) == [0, 2]
-
-
-def test_a_partition_is_recreated_only_when_its_landmark_record_is_gone_or_another() -> None:
-    """The same record still at the offset: a healthy topic; absent or a different entry: recreated."""
-    landmark = Landmark(2, "s", "s-e3", 1)
-    assert not is_recreated(landmark, Landmark(2, "s", "s-e3", 1))
-    assert is_recreated(landmark, None)
-    assert is_recreated(landmark, Landmark(2, "s", "s-new-3", 1))
-    assert is_recreated(landmark, Landmark(2, "s", "s-e3", 2))
+def test_a_partition_ending_below_the_next_offset_to_read_was_recreated() -> None:
+    """Kafka's end offsets are exact: an end below what was read means the partition starts over."""
+    read = {0: 42, 1: 10, 2: 6}
+    assert recreated_partitions(read, {0: 0, 1: 10, 2: 3, 3: 0}) == [0, 2]
+    assert recreated_partitions(read, {0: 42, 1: 12, 2: 6}) == []
+    assert recreated_partitions({}, {0: 0, 1: 0}) == []
 
 
 def test_a_probe_timed_out_by_a_busy_loop_proves_nothing() -> None:
