@@ -374,6 +374,12 @@ def main(argv: list[str] | None = None) -> int:
           f"({posting['retries']} retries, {len(posting['failed'])} failed)")
     print(f"post→screen latency: {percentile_line(result['latency_ms'])} "
           f"({result['latency_samples']} deliveries, {result['deliveries_per_s']:.0f}/s)")
+    by_minute = result.get("p99_by_minute_ms") or []
+    posting_minutes = by_minute[:max(int(args.duration // 60), 1)]  # the minutes entries were posted in
+    if len(posting_minutes) >= 2:
+        first, last = posting_minutes[0], posting_minutes[-1]
+        print(f"p99 per minute of posting: {', '.join(f'{v:.0f}' for v in posting_minutes)} ms; last minute / first "
+              f"minute = {last / first:.2f} (soak target ≤ 1.3)")
     hops = posting.get("hops", {})
     if hops.get("post_to_entry_ms"):
         print(f"  of which post→record on {topics.ENTRIES} (ingest, broker, processor): "

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #define NBUCKETS 4096
+#define MAX_MINUTES 32  // per-minute latency histograms of the window (a 10-minute soak and its drain)
 #define SCRATCH (512 * 1024)
 
 enum { ST_CONNECTING = 1, ST_HS_SENT, ST_OPEN, ST_DEAD };
@@ -66,8 +67,11 @@ typedef struct {
   uint64_t msgs, bytes, no_ts, lat_n, seq_gaps, seq_dups, id_dups;
   double lat_sum_us, lat_max_us;
   uint64_t hist[NBUCKETS];
+  uint64_t mhist[MAX_MINUTES][NBUCKETS];  // the same, per minute since the window started
   pthread_t th;
 } worker_t;
+
+static uint64_t g_window_start_ns;  // now_ns() when counting starts
 
 static struct sockaddr_in g_addr;
 static char g_host[256] = "127.0.0.1";
@@ -191,7 +195,10 @@ static inline void on_message(worker_t *w, conn_t *c, double ts_ns, int has_ts) 
   w->lat_n++;
   w->lat_sum_us += lat_us;
   if (lat_us > w->lat_max_us) w->lat_max_us = lat_us;
-  w->hist[bucket_of((uint64_t)lat_us)]++;
+  int bucket = bucket_of((uint64_t)lat_us);
+  w->hist[bucket]++;
+  uint64_t minute = (t - g_window_start_ns) / 60000000000ull;
+  if (t >= g_window_start_ns && minute < MAX_MINUTES) w->mhist[minute][bucket]++;
 }
 
 static void track(worker_t *w, conn_t *c, const char *p, size_t n) {
@@ -429,6 +436,7 @@ int main(int argc, char **argv) {
   struct sigaction sa = {.sa_handler = on_usr1};
   sigemptyset(&sa.sa_mask);
   sigaction(SIGUSR1, &sa, NULL);
+  g_window_start_ns = now_ns();
   atomic_store(&g_phase, 2);
   fprintf(stderr, "wsload: window_start\n"); fflush(stderr);
   while (!g_stop_early && mono_ns() - ws_ns < (uint64_t)(g_duration * 1e9)) usleep(20000);
@@ -470,6 +478,22 @@ int main(int argc, char **argv) {
     uint64_t target = (uint64_t)ceil(q[k] * lat_n), acc = 0;
     for (int b = 0; b < NBUCKETS; b++) { acc += hist[b]; if (acc >= target && target) { qv[k] = value_of(b); break; } }
   }
+  // p99 of each minute of the window, to compare the start of a soak with its end
+  static char by_minute[MAX_MINUTES * 16];
+  size_t used = 0;
+  by_minute[0] = 0;
+  for (int m = 0; m < MAX_MINUTES; m++) {
+    static uint64_t mh[NBUCKETS];
+    uint64_t n = 0;
+    memset(mh, 0, sizeof mh);
+    for (int i = 0; i < g_threads; i++)
+      for (int b = 0; b < NBUCKETS; b++) { mh[b] += ws[i].mhist[m][b]; n += ws[i].mhist[m][b]; }
+    if (!n) break;
+    uint64_t target = (uint64_t)ceil(0.99 * n), acc = 0;
+    double v = 0;
+    for (int b = 0; b < NBUCKETS; b++) { acc += mh[b]; if (acc >= target) { v = value_of(b); break; } }
+    used += snprintf(by_minute + used, sizeof by_minute - used, "%s%.3f", m ? ", " : "", v / 1000);
+  }
   double cpu = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6 +
                (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
   printf("{\"url\": \"ws://%s:%d%s\", \"socketio\": %s, \"threads\": %d, \"connections_target\": %d, "
@@ -478,6 +502,7 @@ int main(int argc, char **argv) {
          "\"msgs_per_conn_per_s\": %.3f, \"per_conn_msgs_min\": %llu, \"per_conn_msgs_max\": %llu, "
          "\"mbytes_per_s\": %.2f, \"latency_samples\": %llu, \"msgs_without_ts\": %llu, "
          "\"latency_ms\": {\"mean\": %.3f, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}, "
+         "\"p99_by_minute_ms\": [%s], "
          "\"client_cpu_pct\": %.1f, \"seq_gaps\": %llu, \"seq_dups\": %llu, \"id_dups\": %llu, "
          "\"distinct_min\": %llu, \"distinct_max\": %llu}\n",
          g_host, g_port, g_path, g_socketio ? "true" : "false", g_threads, g_conns, (unsigned long long)est,
@@ -485,7 +510,7 @@ int main(int argc, char **argv) {
          (unsigned long long)msgs, msgs / win, open_now ? msgs / win / open_now : 0.0, (unsigned long long)per_min,
          (unsigned long long)per_max, bytes / win / 1e6, (unsigned long long)lat_n, (unsigned long long)no_ts,
          lat_n ? lat_sum / lat_n / 1000 : 0.0, qv[0] / 1000, qv[1] / 1000, qv[2] / 1000, qv[3] / 1000, lat_max / 1000,
-         100.0 * cpu / win, (unsigned long long)gaps, (unsigned long long)sdups, (unsigned long long)idups,
+         by_minute, 100.0 * cpu / win, (unsigned long long)gaps, (unsigned long long)sdups, (unsigned long long)idups,
          (unsigned long long)dmin, (unsigned long long)dmax);
   return 0;
 }

@@ -11,6 +11,7 @@ import secrets
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,7 @@ from newswire.kafka import (
     JavaUnavailable,
     KafkaSettings,
     LocalKafka,
+    kafka_version,
     wait_for_metadata,
 )
 from newswire.kafka.local import die_with_parent
@@ -221,8 +223,10 @@ async def _start_all(parts: list[Part], external: bool, bootstrap: str,
         await create_topics()
     broker = [p for p in parts if p.name == "broker"]
     for part in broker:
+        started = time.monotonic()
         await part.start()
         await part.wait_ready()
+        log.info("Apache Kafka %s ready on %s in %.1f s", kafka_version(), bootstrap, time.monotonic() - started)
     rest = [p for p in parts if p.name != "broker"]
     for part in rest:
         await part.start()

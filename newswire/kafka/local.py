@@ -304,6 +304,7 @@ class LocalKafka:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
         self.started_in: float | None = None
+        self._spawned_at = 0.0
         self._tail: deque[str] = deque(maxlen=30)
 
     @property
