@@ -10,5 +10,6 @@ run bench/enrich_speed.py
 run bench/quality.py
 run bench/processors.py
 run bench/transactions.py
+run bench/idle.py
 run bench/gateway/run.py
 run bench/e2e.py --duration "${NEWSWIRE_BENCH_E2E_SECONDS:-600}"

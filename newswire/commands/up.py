@@ -226,7 +226,7 @@ async def _start_all(parts: list[Part], external: bool, bootstrap: str,
         started = time.monotonic()
         await part.start()
         await part.wait_ready()
-        log.info("Apache Kafka %s ready on %s in %.1f s", kafka_version(), bootstrap, time.monotonic() - started)
+        log.info("Apache Kafka %s started on %s in %.1f s", kafka_version(), bootstrap, time.monotonic() - started)
     rest = [p for p in parts if p.name != "broker"]
     for part in rest:
         await part.start()

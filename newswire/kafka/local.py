@@ -391,7 +391,7 @@ class LocalKafka:
         finally:
             waiter.cancel()
         self.started_in = time.monotonic() - self._spawned_at
-        log.info("Apache Kafka %s (node %d) ready on %s in %.1f s (data %s)", kafka_version(), self.node.node_id,
+        log.info("Apache Kafka %s (node %d) started on %s in %.1f s (data %s)", kafka_version(), self.node.node_id,
                  self.bootstrap, self.started_in, self.node.data_dir)
 
     async def start(self, timeout: float = 60.0) -> None:
