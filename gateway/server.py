@@ -73,8 +73,9 @@ def recreated_partitions(next_offsets: dict[int, int], end_offsets: dict[int, in
 
 
 def ws_close_frame(code: int, reason: str) -> bytes:
-    """An unmasked websocket close frame; the reason is cut to the 123 bytes a control frame allows."""
-    payload = struct.pack("!H", code) + reason.encode()[:123]
+    """An unmasked websocket close frame; the reason is cut to the 123 bytes a control frame allows, at a
+    character boundary (RFC 6455 wants valid UTF-8 there, and a conforming client fails the connection otherwise)."""
+    payload = struct.pack("!H", code) + reason.encode()[:123].decode("utf-8", "ignore").encode()
     return bytes((0x88, len(payload))) + payload
 
 

@@ -37,12 +37,16 @@ def test_ws_frames_are_valid_unmasked_text_frames(size: int) -> None:
     assert [(f.opcode, f.fin, f.data) for f in frames] == [(Opcode.TEXT, True, p) for p in payloads]
 
 
-@pytest.mark.parametrize(("reason", "sent"), [("flood", b"flood"), ("é" * 100, ("é" * 100).encode()[:123])])
-def test_ws_close_frame_carries_code_and_reason_within_the_control_frame_limit(reason: str, sent: bytes) -> None:
-    """A close frame holds the code and the reason; a reason longer than 123 bytes is cut to fit."""
+@pytest.mark.parametrize(("reason", "sent"), [
+    ("flood", "flood"), ("é" * 100, "é" * 61), ("x" + "é" * 100, "x" + "é" * 61), ("€" * 50, "€" * 41)])
+def test_ws_close_frame_carries_code_and_reason_within_the_control_frame_limit(reason: str, sent: str) -> None:
+    """A close frame holds the code and the reason; a reason longer than 123 bytes is cut to fit at a character
+    boundary, so it stays valid UTF-8 (61 two-byte "é" fit, with or without a one-byte character first;
+    41 three-byte "€")."""
     (frame,) = read_frames(ws_close_frame(4029, reason))
     assert (frame.opcode, frame.fin) == (Opcode.CLOSE, True)
-    assert frame.data == (4029).to_bytes(2, "big") + sent and len(frame.data) <= 125
+    assert frame.data == (4029).to_bytes(2, "big") + sent.encode() and len(frame.data) <= 125
+    assert frame.data[2:].decode("utf-8") == sent
 
 
 def test_last_event_id_round_trips_both_cursor_kinds() -> None:
