@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -17,9 +18,16 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["RestartPolicy", "Part", "GaveUp"]
+__all__ = ["RestartPolicy", "Part", "GaveUp", "die_with_parent"]
 
 log = logging.getLogger("newswire.up")
+
+
+def die_with_parent() -> None:
+    """In a child before exec (``preexec_fn``): the kernel sends it SIGTERM when the process that started it
+    dies, even by SIGKILL, so no broker or gateway worker outlives its parent (Linux prctl PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
 class GaveUp(RuntimeError):

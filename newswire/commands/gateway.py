@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, add_bootstrap_argument
-from newswire.kafka.local import die_with_parent
+from newswire.supervisor import die_with_parent
 
 log = logging.getLogger("newswire.gateway")
 

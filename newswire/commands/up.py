@@ -28,10 +28,9 @@ from newswire.kafka import (
     kafka_version,
     wait_for_metadata,
 )
-from newswire.kafka.local import die_with_parent
 from newswire.ports import port_is_free
 from newswire.settings import env_float
-from newswire.supervisor import GaveUp, Part, child_env
+from newswire.supervisor import GaveUp, Part, child_env, die_with_parent
 
 log = logging.getLogger("newswire.up")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import ctypes
+import functools
 import hashlib
 import logging
 import os
@@ -34,10 +34,11 @@ from pathlib import Path
 
 from newswire.kafka.admin import wait_for_metadata
 from newswire.ports import free_port, port_is_free
+from newswire.supervisor import die_with_parent
 
 __all__ = ["LocalKafkaError", "JavaUnavailable", "JarsUnavailable", "DataDirError", "BrokerExited", "KafkaNode",
            "LocalKafka", "kafka_version", "kafka_jars", "find_java", "java_major", "inspect_data_dir",
-           "node_properties", "die_with_parent", "maven_errors", "MIN_JAVA", "HEAP", "cache_dir"]
+           "node_properties", "maven_errors", "MIN_JAVA", "HEAP", "cache_dir"]
 
 log = logging.getLogger("newswire.kafka")
 
@@ -78,8 +79,9 @@ def _log4j_config() -> Path:
     return Path(str(resources.files("newswire.kafka").joinpath("log4j2.yaml")))
 
 
+@functools.cache
 def kafka_version(pom: Path | None = None) -> str:
-    """The Apache Kafka version pinned in ``pom.xml``."""
+    """The Apache Kafka version pinned in ``pom.xml`` (read once per process)."""
     ns = {"m": "http://maven.apache.org/POM/4.0.0"}
     root = ET.parse(pom or _pom()).getroot()
     node = root.find("m:properties/m:kafka.version", ns)
@@ -273,13 +275,6 @@ def node_properties(node: KafkaNode) -> str:
         "auto.create.topics.enable": "false",
     }
     return "".join(f"{k}={v}\n" for k, v in lines.items())
-
-
-def die_with_parent() -> None:
-    """In the child before exec: SIGTERM it when the process that started it dies (even by SIGKILL), so no
-    broker outlives ``newswire up`` or a test session."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class LocalKafka:
