@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, for_code
 
 from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
 from newswire.kafka import KafkaSettings, wait_for_metadata
+from newswire.kafka.settings import min_insync_replicas
 from newswire.schemas import topics
 from newswire.settings import env_bool, env_int
 
@@ -223,16 +223,13 @@ def run_create(args: argparse.Namespace) -> int:
     bootstrap = args.bootstrap or kafka.bootstrap
     retention = args.retention_ms if args.retention_ms is not None else retention_setting()
     replication = args.replication if args.replication is not None else kafka.replication
-    # as `up` makes them: NEWSWIRE_MIN_INSYNC_REPLICAS, else replication - 1 (two of three)
-    in_sync = int(dataclasses.replace(kafka, replication=max(replication, 1)).topic_configs()["min.insync.replicas"])
     try:
         specs = wanted_topics(
             partitions=args.partitions if args.partitions is not None else kafka.partitions,
-            replication=replication, min_insync_replicas=in_sync,
+            replication=replication, min_insync_replicas=min_insync_replicas(replication, kafka.min_insync_replicas),
             retention_ms=retention,
             ninjs=args.ninjs if args.ninjs is not None else env_bool("NEWSWIRE_NINJS_TOPIC", False),
         )
-
     except ValueError as exc:
         print(f"newswire topics create: {exc}", file=sys.stderr)
         return EXIT_USAGE

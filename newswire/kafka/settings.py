@@ -11,12 +11,18 @@ from typing import Any
 
 from newswire.settings import env_int, env_str
 
-__all__ = ["KafkaSettings", "PRODUCER_DEFAULTS", "DEFAULT_BOOTSTRAP"]
+__all__ = ["KafkaSettings", "PRODUCER_DEFAULTS", "DEFAULT_BOOTSTRAP", "min_insync_replicas"]
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 
 #: Every newswire producer: Kafka keeps each record once and in order, even when a send is retried.
 PRODUCER_DEFAULTS: dict[str, Any] = {"acks": "all", "enable_idempotence": True}
+
+
+def min_insync_replicas(replication: int, asked: int = 0) -> int:
+    """The ``min.insync.replicas`` of a topic with ``replication`` copies: ``asked`` when given (0: not given),
+    else replication - 1 (two of three), at least 1 and never above the replication (nobody could write)."""
+    return min(asked or max(replication - 1, 1), replication)
 
 
 @dataclass(frozen=True)
@@ -38,5 +44,4 @@ class KafkaSettings:
     def topic_configs(self) -> dict[str, str]:
         """Per-topic configs of newswire's topics: ``min.insync.replicas`` when one is asked for
         (default: replication - 1, at least 1, as a cluster of three should run with two)."""
-        wanted = self.min_insync_replicas or max(self.replication - 1, 1)
-        return {"min.insync.replicas": str(min(wanted, self.replication))}
+        return {"min.insync.replicas": str(min_insync_replicas(self.replication, self.min_insync_replicas))}
