@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -389,9 +390,12 @@ class GatewayServer:
                 bootstrap_servers=self.settings.bootstrap, group_id=None, enable_auto_commit=False,
                 auto_offset_reset="earliest", fetch_max_wait_ms=self.settings.kafka.fetch_max_wait_ms,
                 max_partition_fetch_bytes=8 * 1024 * 1024)
+            # asks for the topic's partitions (fresh metadata) for as long as this connection lasts
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.bootstrap, request_timeout_ms=10_000)
             try:
                 await consumer.start()
-                await self._read(consumer)
+                await admin.start()
+                await self._read(consumer, admin)
             except asyncio.CancelledError:
                 raise
             except PartitionsChanged as exc:
@@ -403,10 +407,12 @@ class GatewayServer:
             finally:
                 with contextlib.suppress(Exception):
                     await consumer.stop()
+                with contextlib.suppress(Exception):
+                    await admin.close()
             await asyncio.sleep(1)
 
-    async def _read(self, consumer: AIOKafkaConsumer) -> None:
-        parts = await self._partitions(consumer)
+    async def _read(self, consumer: AIOKafkaConsumer, admin: AIOKafkaAdminClient) -> None:
+        parts = await self._partitions(admin)
         tps = [TopicPartition(topics.ENTRIES, p) for p in sorted(parts)]
         consumer.assign(tps)
         end = await consumer.end_offsets(tps)
@@ -439,17 +445,16 @@ class GatewayServer:
                 recreated = await self._probe(consumer, tps)
                 if recreated or checked - partitions_checked > PARTITIONS_CHECK_INTERVAL_S:
                     partitions_checked = checked
-                    await self._check_partitions(consumer, {tp.partition for tp in tps})
+                    await self._check_partitions(admin, {tp.partition for tp in tps})
 
     def _mark_loaded(self) -> None:
         self.loaded = True
         self._history_loaded.set()
 
-    async def _check_partitions(self, consumer: AIOKafkaConsumer, assigned: set[int]) -> None:
+    async def _check_partitions(self, admin: AIOKafkaAdminClient, assigned: set[int]) -> None:
         """Raise :class:`PartitionsChanged` when the topic's partitions (fresh metadata) differ from ``assigned``."""
         try:
-            parts = await asyncio.wait_for(topic_partitions(self.settings.bootstrap, topics.ENTRIES),
-                                           KAFKA_PROBE_TIMEOUT_S * 4)
+            parts = await asyncio.wait_for(topic_partitions(admin, topics.ENTRIES), KAFKA_PROBE_TIMEOUT_S * 4)
         except (KafkaError, OSError):
             return  # the probe reports an outage; the partitions are checked again later
         if parts and parts != assigned:
@@ -496,13 +501,13 @@ class GatewayServer:
             log.info("Kafka at %s answers", self.settings.bootstrap)
         self.kafka_ok = ok
 
-    async def _partitions(self, consumer: AIOKafkaConsumer) -> set[int]:
-        parts = await topic_partitions(self.settings.bootstrap, topics.ENTRIES)
+    async def _partitions(self, admin: AIOKafkaAdminClient) -> set[int]:
+        parts = await topic_partitions(admin, topics.ENTRIES)
         if not parts:
             kafka = self.settings.kafka
             await ensure_topics(self.settings.bootstrap, [topics.ENTRIES], kafka.partitions, kafka.replication,
                                 kafka.topic_configs())
-            parts = await topic_partitions(self.settings.bootstrap, topics.ENTRIES)
+            parts = await topic_partitions(admin, topics.ENTRIES)
         if not parts:
             raise KafkaError(f"topic {topics.ENTRIES} has no partitions")
         return parts

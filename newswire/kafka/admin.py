@@ -66,14 +66,20 @@ async def ensure_topics(
         await admin.close()
 
 
-async def topic_partitions(bootstrap: str, topic: str, *, timeout_ms: int = 10_000) -> set[int]:
-    """The partition numbers of ``topic`` (fresh metadata from the cluster), empty when it does not exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
-    await admin.start()
-    try:
-        described = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
+async def topic_partitions(kafka: str | AIOKafkaAdminClient, topic: str, *, timeout_ms: int = 10_000) -> set[int]:
+    """The partition numbers of ``topic`` (fresh metadata from the cluster), empty when it does not exist.
+
+    ``kafka`` is a bootstrap address (a client is opened for this one question) or a started admin client of
+    the caller's, for one that asks again and again."""
+    if isinstance(kafka, AIOKafkaAdminClient):
+        described = await kafka.describe_topics([topic])
+    else:
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka, request_timeout_ms=timeout_ms)
+        await admin.start()
+        try:
+            described = await admin.describe_topics([topic])
+        finally:
+            await admin.close()
     for item in described:
         if item.get("topic") == topic and not item.get("error_code"):
             return {int(p["partition"]) for p in item.get("partitions") or []}
