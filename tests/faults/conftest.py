@@ -26,9 +26,7 @@ import aiohttp
 import orjson
 import pytest
 import websockets
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from newswire.kafka import topic_partitions
 from newswire.ports import free_port
 from support import TIMEOUT
 
@@ -264,34 +262,3 @@ async def running(*coros: Any) -> AsyncIterator[list[asyncio.Task[Any]]]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-async def read_topic(bootstrap: str, topic: str, *,
-                     isolation_level: str = "read_uncommitted") -> list[tuple[bytes | None, bytes]]:
-    """Every record of ``topic`` from the beginning to its current end, as (key, value)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", isolation_level=isolation_level)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(await topic_partitions(bootstrap, topic))]
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        await consumer.seek_to_beginning(*tps)
-        out: list[tuple[bytes | None, bytes]] = []
-        async with asyncio.timeout(TIMEOUT * 2):
-            while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-                for records in (await consumer.getmany(timeout_ms=1000)).values():
-                    out.extend((r.key, r.value) for r in records)
-        return out
-    finally:
-        await consumer.stop()
-
-
-async def produce(bootstrap: str, topic: str, key: bytes, *values: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send_and_wait(topic, value, key=key)
-    finally:
-        await producer.stop()

@@ -13,9 +13,9 @@ import aiohttp
 import orjson
 
 from newswire.schemas import topics
-from support import TIMEOUT
+from support import TIMEOUT, read_topic
 
-from .conftest import Poster, StoryWatcher, Up, read_topic, running, wait_until
+from .conftest import Poster, StoryWatcher, Up, running, wait_until
 
 COUNT = 60
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newswire.commands.processor import SHUTDOWN_DEADLINE_S
-from newswire.kafka import LocalKafka, ensure_topics, wait_for_metadata
+from newswire.kafka import LocalKafka, ensure_topics
 from newswire.schemas import topics
 from support import TIMEOUT, stop_process
 
@@ -21,12 +21,11 @@ pytestmark = pytest.mark.faults
 def test_processor_stops_on_sigterm_after_kafka_vanished(tmp_path: Path) -> None:
     """The worker's clean stop would wait for Kafka forever; it exits 0 within its shutdown deadline."""
     broker = LocalKafka(log_path=tmp_path / "broker.log")
-    broker.spawn()
     ready = tmp_path / "ready"
     log = tmp_path / "processor.log"
     proc: subprocess.Popen[bytes] | None = None
     try:
-        asyncio.run(wait_for_metadata(broker.bootstrap, TIMEOUT * 2))
+        asyncio.run(broker.start(TIMEOUT * 4))
         asyncio.run(ensure_topics(broker.bootstrap, topics.ALL, partitions=2))
         proc = subprocess.Popen([sys.executable, "-m", "newswire.cli", "processor", "--bootstrap", broker.bootstrap,
                                  "--ready-file", str(ready)], stdout=log.open("wb"), stderr=subprocess.STDOUT,

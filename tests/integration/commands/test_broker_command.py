@@ -16,12 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from newswire.kafka import kafka_version
 from newswire.ports import free_port
 from newswire.schemas import topics
-from support import TIMEOUT, newswire, stop_process
+from support import TIMEOUT, newswire, produce, read_topic, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -45,31 +44,6 @@ def _wait_listening(proc: subprocess.Popen[bytes], log: Path) -> re.Match[str]:
     raise AssertionError(f"no 'broker listening' line:\n{log.read_text()[-3000:]}")
 
 
-async def _produce(bootstrap: str, value: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        await producer.send_and_wait(topics.RAW, value, key=b"story", partition=0)
-    finally:
-        await producer.stop()
-
-
-async def _values(bootstrap: str) -> list[bytes]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        tp = TopicPartition(topics.RAW, 0)
-        consumer.assign([tp])
-        end = (await consumer.end_offsets([tp]))[tp]
-        values = []
-        while await consumer.position(tp) < end:
-            batch = await consumer.getmany(tp, timeout_ms=int(TIMEOUT * 1000))
-            values.extend(record.value for record in batch.get(tp, []))
-        return values
-    finally:
-        await consumer.stop()
-
-
 def test_records_survive_a_stop_and_a_start_on_the_same_folder(tmp_path: Path) -> None:
     """A record written before Ctrl-C is there after the next start; the ready line says the version and
     the time start-up took; the second start reuses the folder formatted by the first."""
@@ -79,7 +53,7 @@ def test_records_survive_a_stop_and_a_start_on_the_same_folder(tmp_path: Path) -
         ready = _wait_listening(proc, log)
         assert ready.group(1) == f"127.0.0.1:{port}" and ready.group(2) == kafka_version()
         assert float(ready.group(3)) > 0 and Path(ready.group(4)) == (data / "kafka").absolute()
-        asyncio.run(_produce(ready.group(1), b"before the restart"))
+        asyncio.run(produce(ready.group(1), topics.RAW, b"story", b"before the restart"))
         proc.send_signal(signal.SIGINT)
         assert proc.wait(TIMEOUT * 2) == 0
     finally:
@@ -89,7 +63,7 @@ def test_records_survive_a_stop_and_a_start_on_the_same_folder(tmp_path: Path) -
     proc = _start(data, port, again)
     try:
         _wait_listening(proc, again)
-        assert asyncio.run(_values(f"127.0.0.1:{port}")) == [b"before the restart"]
+        assert asyncio.run(read_topic(f"127.0.0.1:{port}", topics.RAW)) == [(b"story", b"before the restart")]
         assert "formatted" not in again.read_text()
     finally:
         stop_process(proc, grace=TIMEOUT * 2)

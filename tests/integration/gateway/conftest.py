@@ -1,4 +1,4 @@
-"""Fixtures of the gateway integration tests: one embedded broker, a writer of processed entries, a gateway."""
+"""Fixtures of the gateway integration tests: the session's Kafka, a writer of processed entries, a gateway."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The running pipeline for end-to-end tests: embedded broker, one processor worker and one gateway.
+"""The running pipeline for end-to-end tests: the session's Kafka, one processor worker and one gateway.
 
 Started once per session on free ports (or on $KAFKA_BOOTSTRAP_SERVERS when set); a part
 that cannot start fails the tests loudly.

@@ -1,4 +1,4 @@
-"""Processor workers as subprocesses on a fresh embedded broker per test (topics start empty).
+"""Processor workers as subprocesses on a fresh local Kafka per test (topics start empty).
 
 A worker that cannot start fails the test loudly with the end of its log.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from newswire.kafka import LocalKafka, ensure_topics, wait_for_metadata
+from newswire.kafka import LocalKafka, ensure_topics
 from newswire.ports import free_port
 from newswire.schemas import topics
 from support import TIMEOUT, stop_process
@@ -114,12 +114,11 @@ class Cluster:
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    """A fresh embedded broker with the newswire topics ({PARTITIONS} partitions); workers stopped after."""
+    """A fresh local Kafka with the newswire topics ({PARTITIONS} partitions); workers stopped after."""
     broker = LocalKafka(log_path=tmp_path / "broker.log")
-    broker.spawn()
     state = Cluster(broker.bootstrap, tmp_path)
     try:
-        asyncio.run(wait_for_metadata(broker.bootstrap, TIMEOUT * 2))
+        asyncio.run(broker.start(TIMEOUT * 4))
         asyncio.run(ensure_topics(broker.bootstrap, topics.ALL, partitions=PARTITIONS))
         yield state
     finally:

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from newswire.kafka import LocalKafka, ensure_topics, wait_for_metadata
+from newswire.kafka import LocalKafka, ensure_topics
 from newswire.producers.kafka import make_raw_event
 from newswire.schemas import RawEntry, encode, topics
-from support import TIMEOUT
+from support import TIMEOUT, read_topic
 
 from .conftest import PARTITIONS, Cluster, wait_until
 
@@ -52,32 +52,11 @@ async def _publish(bootstrap: str, records: list[tuple[bytes, bytes]], topic: st
 async def _committed(bootstrap: str, group: str) -> int:
     """How many raw records the group has committed, over all partitions (faust flushes its output first).
 
-    Counted against what was published, not the end offsets: the embedded broker reports the last
-    batch's base offset as a partition's end."""
+    Counted against what was published."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         return sum([await consumer.committed(TopicPartition(topics.RAW, p)) or 0 for p in range(PARTITIONS)])
-    finally:
-        await consumer.stop()
-
-
-async def _read_entries(bootstrap: str) -> list[dict[str, object]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topics.ENTRIES, p) for p in range(PARTITIONS)]
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        records: list[dict[str, object]] = []
-        async def behind() -> bool:
-            return any([await consumer.position(tp) < ends[tp] for tp in tps])
-
-        while await behind():
-            batch = await consumer.getmany(timeout_ms=500)
-            records += [orjson.loads(r.value) for rs in batch.values() for r in rs]
-        return records
     finally:
         await consumer.stop()
 
@@ -108,7 +87,7 @@ def test_two_workers_and_a_sigkill_keep_every_entry_exactly_once(cluster: Cluste
     wait_until("every raw record to be committed", lambda: asyncio.run(
         _committed(cluster.bootstrap, first.group)) >= published, TIMEOUT * 4)
 
-    records = asyncio.run(_read_entries(cluster.bootstrap))
+    records = [orjson.loads(value) for _, value in asyncio.run(read_topic(cluster.bootstrap, topics.ENTRIES))]
     seen = Counter((r["story"], r["id"], r["version"]) for r in records)
     repeated = {key for key, count in seen.items() if count > 1}
     assert repeated == set(), [r for r in records if (r["story"], r["id"], r["version"]) in repeated]
@@ -190,9 +169,8 @@ def test_a_restarted_worker_reports_no_lag_where_nothing_new_arrived(cluster: Cl
 def test_worker_refuses_an_entries_topic_with_fewer_partitions_than_raw(tmp_path) -> None:
     """Entries leave on their raw partition's number, so a smaller newswire.entries is a clear start-up error."""
     broker = LocalKafka(log_path=tmp_path / "broker.log")
-    broker.spawn()
     try:
-        asyncio.run(wait_for_metadata(broker.bootstrap, TIMEOUT * 2))
+        asyncio.run(broker.start(TIMEOUT * 4))
         asyncio.run(ensure_topics(broker.bootstrap, [topics.RAW], partitions=4))
         asyncio.run(ensure_topics(broker.bootstrap, [topics.ENTRIES], partitions=2))
         done = subprocess.run([sys.executable, "-m", "newswire.cli", "processor", "--bootstrap", broker.bootstrap],

@@ -1,4 +1,4 @@
-"""Fixtures of the producer integration tests: one embedded broker for the session, a raw-topic reader."""
+"""Fixtures of the producer integration tests: the session's Kafka, a raw-topic reader."""
 
 from __future__ import annotations
 

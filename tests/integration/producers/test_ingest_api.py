@@ -1,4 +1,4 @@
-"""The HTTP ingest API against the embedded broker: every answer a client can get."""
+"""The HTTP ingest API against Apache Kafka: every answer a client can get."""
 
 from __future__ import annotations
 
