@@ -6,7 +6,8 @@ Enrichment: ``tests/data/enrich/labelled.jsonl`` (entries in several styles, top
 languages with the people, places, organisations and quote speakers a reader would list).
 A found name matches an expected one when, accents and punctuation aside, one contains the
 other and the shorter has at least four letters ("Putin" matches "Vladimir Putin").
-Near duplicates: ``tests/data/neardup/pairs.jsonl`` at :data:`newswire.processors.neardup.THRESHOLD`.
+Near duplicates: ``tests/data/neardup/pairs.jsonl``, labelled pairs by category, decided as the processor
+decides (:func:`newswire.processors.neardup.judge_pair`): precision and recall of the merges, per category.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newswire.processors.difference import post_of
 from newswire.processors.enrich import enrich
-from newswire.processors.neardup import THRESHOLD, signature, similarity
+from newswire.processors.neardup import THRESHOLD, judge_pair
 from newswire.schemas import Entry
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -71,13 +73,29 @@ def enrichment_scores() -> tuple[dict[str, tuple[float, float, int, int]], float
     return scores, languages / len(rows), misses
 
 
-def neardup_scores() -> tuple[float, float, int]:
+def neardup_scores() -> tuple[float, float, int, dict[str, tuple[int, int, int]], list[str]]:
+    """Precision and recall of the processor's near-duplicate decision on the labelled pairs, the pair count,
+    per category (pairs, duplicates, decided right) and the pairs decided wrong."""
     pairs = [json.loads(line) for line in (DATA / "neardup" / "pairs.jsonl").read_text("utf-8").splitlines()]
-    predicted = [similarity(signature(p["a"]), signature(p["b"])) >= THRESHOLD for p in pairs]
-    tp = sum(1 for p, hit in zip(pairs, predicted, strict=True) if hit and p["duplicate"])
-    fp = sum(1 for p, hit in zip(pairs, predicted, strict=True) if hit and not p["duplicate"])
-    fn = sum(1 for p, hit in zip(pairs, predicted, strict=True) if not hit and p["duplicate"])
-    return tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0, len(pairs)
+    tp = fp = fn = 0
+    categories: dict[str, list[int]] = {}
+    wrong: list[str] = []
+    for pair in pairs:
+        verdict = judge_pair(post_of(pair["a"], embeds=pair.get("a_embeds", ())),
+                             post_of(pair["b"], embeds=pair.get("b_embeds", ())))
+        tp += verdict.same and pair["duplicate"]
+        fp += verdict.same and not pair["duplicate"]
+        fn += not verdict.same and pair["duplicate"]
+        counts = categories.setdefault(pair["category"], [0, 0, 0])
+        counts[0] += 1
+        counts[1] += pair["duplicate"]
+        counts[2] += verdict.same == pair["duplicate"]
+        if verdict.same != pair["duplicate"]:
+            label = "merged, but different" if verdict.same else "kept apart, but a duplicate"
+            wrong.append(f"{pair['category']}: {label} ({pair['why']}): {verdict.reason}")
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall, len(pairs), {name: (c[0], c[1], c[2]) for name, c in categories.items()}, wrong
 
 
 def main() -> None:
@@ -87,9 +105,15 @@ def main() -> None:
     for field, (precision, recall, found, expected) in scores.items():
         print(f"{field:<14}{precision:>10.2f}{recall:>8.2f}{found:>7}{expected:>10}")
     print(f"language accuracy: {language_accuracy:.2f}")
-    precision, recall, count = neardup_scores()
-    print(f"near duplicates on {count} labelled pairs (threshold {THRESHOLD}): "
-          f"precision {precision:.2f}, recall {recall:.2f}")  # fmt: skip
+    precision, recall, count, categories, wrong = neardup_scores()
+    print(f"\nnear duplicates on tests/data/neardup/pairs.jsonl: {count} pairs "
+          f"(candidates at MinHash similarity >= {THRESHOLD}, then compared word by word)")
+    print(f"precision {precision:.3f}, recall {recall:.3f}")
+    print(f"{'category':<14}{'pairs':>6}{'dups':>6}{'right':>7}")
+    for name, (pairs, duplicates, right) in categories.items():
+        print(f"{name:<14}{pairs:>6}{duplicates:>6}{right:>7}")
+    for line in wrong:
+        print("  " + line)
     if misses:
         print("\ndifferences:")
         print("\n".join(misses))

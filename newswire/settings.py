@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["SettingsError", "env_str", "env_int", "env_float", "env_bool"]
+__all__ = ["SettingsError", "env_str", "env_int", "env_float", "env_bool", "env_choice"]
 
 
 class SettingsError(ValueError):
@@ -51,3 +51,13 @@ def env_bool(name: str, default: bool) -> bool:
     if low in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name}={raw!r}: expected true or false")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+    return value

@@ -37,13 +37,19 @@ from newswire.kafka import KafkaSettings
 from newswire.kafka.faust_defaults import apply_faust_defaults
 from newswire.landmarks import Landmark, is_recreated, landmark_of
 from newswire.schemas import DeadLetterSource, Entry, encode, topics
-from newswire.schemas.cloudevents import CE_TYPE_ENTRY, CE_TYPE_REJECTED, cloudevents_headers
+from newswire.schemas.cloudevents import (
+    CE_TYPE_ENTRY,
+    CE_TYPE_NEAR_DUPLICATE,
+    CE_TYPE_REJECTED,
+    cloudevents_headers,
+)
 from newswire.schemas.ninjs import to_ninjs
-from newswire.settings import env_bool, env_float, env_int, env_str
+from newswire.settings import env_bool, env_choice, env_float, env_int, env_str
 
 from . import metrics
+from .difference import load_dictionary
 from .enrich.language import load_model as load_language_model
-from .pipeline import PartitionState, Processor
+from .pipeline import NearDuplicatePolicy, PartitionState, Processor
 
 __all__ = ["ProcessorSettings", "EntriesReader", "create_app"]
 
@@ -83,6 +89,10 @@ class ProcessorSettings:
     #: outside the rules against ~230 with 5 ms (batches of ~55), which 10 or 20 ms hardly improve.
     batch_max: int = field(default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_BATCH_MAX", 500, minimum=1))
     batch_within_ms: float = field(default_factory=lambda: env_float("NEWSWIRE_PROCESSOR_BATCH_WITHIN_MS", 5.0))
+    #: A new entry that repeats an earlier one: ``mark`` delivers it with ``duplicate_of`` (the default: if the
+    #: rule is wrong, nothing is lost), ``drop`` leaves it out of newswire.entries and records it on the DLQ.
+    near_duplicates: NearDuplicatePolicy = field(default_factory=lambda: env_choice(  # type: ignore[assignment]
+        "NEWSWIRE_NEAR_DUPLICATES", "mark", ("mark", "drop")))
 
 
 class EntriesReader:
@@ -190,8 +200,9 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     )
 
     raw_topic = app.topic(topics.RAW, key_serializer="raw", value_serializer="raw", partitions=kafka.partitions)
-    processor = Processor()
+    processor = Processor(near_duplicates=settings.near_duplicates)
     load_language_model()  # at start-up, not as a 0.7 s stall on the first entry that needs it
+    load_dictionary()  # the same for the word list of spelling fixes
     reader = EntriesReader(kafka)
     caught_up: set[int] = set()
     next_offsets: dict[int, int] = {}
@@ -277,17 +288,21 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
                      topics.ENTRIES, time.monotonic() - started)
         source = DeadLetterSource(topic=msg.topic, partition=partition, offset=msg.offset)
         outcome = processor.handle(msg.key, msg.value, source)
+        if outcome.near_verdict is not None:
+            metrics.NEAR_DUPLICATE_CHECKS.labels(outcome.near_verdict).inc()
+        if outcome.dropped is not None:
+            metrics.DUPLICATES.labels(outcome.dropped).inc()
         if outcome.dead_letter is not None:
-            metrics.REJECTED.inc()
-            log.warning("rejected %s[%d]@%d: %s", msg.topic, partition, msg.offset, outcome.dead_letter.reason)
-            headers = cloudevents_headers(f"{msg.topic}/{partition}/{msg.offset}", CE_SOURCE, CE_TYPE_REJECTED,
+            if outcome.dropped is not None:  # a near duplicate under the drop policy: the DLQ is its record
+                log.info("dropped %s[%d]@%d: %s", msg.topic, partition, msg.offset, outcome.dead_letter.reason)
+                ce_type = CE_TYPE_NEAR_DUPLICATE
+            else:
+                metrics.REJECTED.inc()
+                log.warning("rejected %s[%d]@%d: %s", msg.topic, partition, msg.offset, outcome.dead_letter.reason)
+                ce_type = CE_TYPE_REJECTED
+            headers = cloudevents_headers(f"{msg.topic}/{partition}/{msg.offset}", CE_SOURCE, ce_type,
                                           int(time.time() * 1000))
             await producer.send(topics.DLQ, msg.key, encode(outcome.dead_letter), None, None, headers)
-        elif outcome.dropped is not None:
-            metrics.DUPLICATES.labels(outcome.dropped).inc()
-            if outcome.duplicate_of:
-                log.info("dropped near duplicate at %s[%d]@%d: keeps entry %s", msg.topic, partition,
-                         msg.offset, outcome.duplicate_of)
         elif outcome.entry is not None:
             entry = outcome.entry
             key = entry.story.encode()
@@ -300,6 +315,8 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
                 await producer.send(topics.NINJS, key, orjson.dumps(to_ninjs(entry)), None, None, headers)
             processor.apply(outcome)
             metrics.PROCESSED.labels(entry.op).inc()
+            if entry.duplicate_of:
+                metrics.MARKED_DUPLICATES.inc()
             metrics.LATENCY_SECONDS.observe(max(time.time() - entry.ts / 1000, 0.0))
             for stage, seconds in outcome.timings.items():
                 metrics.STAGE_SECONDS.labels(stage).observe(seconds)

@@ -8,6 +8,14 @@ DUPLICATES = Counter(
     "newswire_processor_duplicates_total",
     "Raw events dropped, by kind: replay, deleted, unknown_delete, near_duplicate", ["kind"],
 )
+NEAR_DUPLICATE_CHECKS = Counter(
+    "newswire_processor_near_duplicate_checks_total",
+    "New entries with near-duplicate candidates, by verdict: same (repeats an earlier entry), news (differs in "
+    "something that carries news, delivered as it is)", ["verdict"],
+)
+MARKED_DUPLICATES = Counter(
+    "newswire_processor_marked_duplicates_total", "Entries delivered marked with duplicate_of (the mark policy)",
+)
 STAGE_SECONDS = Histogram(
     "newswire_processor_stage_seconds",
     "Time spent per emitted entry in each stage: validate (decode, schema), normalise (with fingerprint, version and "

@@ -13,22 +13,22 @@ How it works:
    words) and a bigram's hash combines its two words' hashes, so no bigram string is built;
    datasketch's murmur3 pre-mix spreads the combined values before its permutations.
    256 bytes (:func:`signature` gives it as hex).
-3. :func:`most_similar` compares a new signature with the remembered ones of the story.
-   **Threshold: estimated Jaccard similarity of word bigrams >= 0.7**
-   (:data:`THRESHOLD`). On the labelled pairs in ``tests/data/neardup/pairs.jsonl``
-   (``python bench/quality.py``) true duplicates score 0.86-1.0 and the pairs that must
-   stay apart (posts sharing a link, follow-ups in the same format, the same fact
-   rewritten) score at most 0.50. With 64 permutations the standard error of the
-   estimate is about 0.06. A text rewritten by another newsroom is not a duplicate.
+3. :meth:`SignatureSet.candidates` compares a new signature with the remembered ones of the
+   story and returns those at **estimated Jaccard similarity of word bigrams >= 0.5**
+   (:data:`THRESHOLD`), most similar first. A candidate is only that: MinHash cannot tell
+   "open" from "closed". :func:`.difference.compare` then lines the two texts up word by word
+   and decides. With 64 permutations the standard error of the estimate is about 0.06; the
+   threshold is low enough to find a feed copy cut off at half its length.
 
 Where signatures live: the worker keeps, per story, the packed signatures of its last
 :data:`MAX_REMEMBERED` live entries in memory (``PartitionState.near`` in
 :mod:`.pipeline`) and rebuilds them from the entries on ``newswire.entries`` after a
 restart or rebalance (the signature is recomputed from ``body_text``). Nothing is written
 per entry: a per-story state of 300 signatures rewritten to a changelog on every entry
-cost ~150 KB per write. :func:`check` is the same rule over a JSON-serialisable per-story
-dict, for callers that keep their state elsewhere. An entry whose id is already
-remembered is an edit, never its own duplicate: its signature is replaced.
+cost ~150 KB per write. Beside each signature the set keeps the entry's text, HTML and
+embedded posts (:class:`.difference.Post`, references to strings the entry already holds)
+for the word-by-word comparison. An entry whose id is already remembered is an edit, never
+its own duplicate: its signature is replaced.
 """
 
 from __future__ import annotations
@@ -36,26 +36,28 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 from datasketch import MinHash
 
+from .difference import Post, Verdict, compare
+
 __all__ = [
-    "THRESHOLD", "NUM_PERM", "MAX_REMEMBERED", "canonical_text", "signature", "signature_bytes", "most_similar",
-    "similarity", "check", "SignatureSet",
+    "THRESHOLD", "NUM_PERM", "MAX_REMEMBERED", "MAX_CANDIDATES", "canonical_text", "signature", "signature_bytes",
+    "similarity", "SignatureSet", "judge_pair",
 ]
 
-#: Estimated Jaccard similarity of word bigrams at or above which two entries are duplicates.
-THRESHOLD = 0.7
+#: Estimated Jaccard similarity of word bigrams at or above which an earlier entry is a candidate: compared
+#: word by word (:mod:`.difference`) to decide whether the two say the same thing.
+THRESHOLD = 0.5
+#: Candidates compared per entry at most, the most similar first.
+MAX_CANDIDATES = 3
 #: MinHash permutations: 64 keeps a signature at ~36 µs (dense 1,000-character text) and the estimate's error at ~0.06.
 NUM_PERM = 64
 #: Signatures remembered per story; the oldest are forgotten first.
 MAX_REMEMBERED = 300
 
 _SEED = 7
-_SCHEME_NAME = f"minhash-{NUM_PERM}-crc32-pairhash-s{_SEED}"
 #: The permutations come from datasketch (its "affine32" scheme, which :func:`minhash_values` applies).
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32")
 _PERMUTATIONS = _TEMPLATE.permutations
@@ -154,18 +156,6 @@ def signature(text: str) -> str:
     return signature_bytes(text).hex()
 
 
-def most_similar(remembered: Mapping[str, bytes], packed: bytes, *, exclude: str | None = None) -> str | None:
-    """The id of the remembered signature most similar to ``packed`` when it reaches :data:`THRESHOLD`.
-
-    ``remembered`` maps entry ids to :func:`signature_bytes`; ``exclude`` (the entry's own id:
-    an edit is never its own duplicate) is skipped.
-    """
-    found = SignatureSet(capacity=max(len(remembered), 1))
-    for entry_id, signature_packed in remembered.items():
-        found.add(entry_id, signature_packed)
-    return found.most_similar(packed, exclude=exclude)
-
-
 class SignatureSet:
     """The signatures of one story's last ``capacity`` live entries, kept as rows of one array.
 
@@ -181,6 +171,7 @@ class SignatureSet:
         self._live = np.zeros(capacity, dtype=bool)
         self._row_of: dict[str, int] = {}  # insertion order = age, oldest first
         self._ids: list[str | None] = [None] * capacity
+        self._posts: list[Post | None] = [None] * capacity
         self._free = list(range(capacity - 1, -1, -1))  # lowest row first, so live rows stay packed low
         self._in_use = 0  # rows [0, _in_use) have been used: comparisons need not look further
 
@@ -194,8 +185,9 @@ class SignatureSet:
         """Remembered ids, oldest first."""
         return list(self._row_of)
 
-    def add(self, entry_id: str, packed: bytes) -> None:
-        """Remember (or replace) the signature of ``entry_id``, forgetting the oldest beyond capacity."""
+    def add(self, entry_id: str, packed: bytes, post: Post | None = None) -> None:
+        """Remember (or replace) the signature of ``entry_id`` and what :func:`.difference.compare` needs of it,
+        forgetting the oldest beyond capacity."""
         self.discard(entry_id)
         if not self._free:
             self.discard(next(iter(self._row_of)))
@@ -204,6 +196,7 @@ class SignatureSet:
         self._rows[row] = np.frombuffer(packed, dtype=">u4")
         self._live[row] = True
         self._ids[row] = entry_id
+        self._posts[row] = post
         self._row_of[entry_id] = row
 
     def discard(self, entry_id: str) -> None:
@@ -212,21 +205,27 @@ class SignatureSet:
         if row is not None:
             self._live[row] = False
             self._ids[row] = None
+            self._posts[row] = None
             self._free.append(row)
 
-    def most_similar(self, packed: bytes, *, exclude: str | None = None) -> str | None:
-        """The id whose signature is most similar to ``packed`` when it reaches :data:`THRESHOLD`,
-        skipping ``exclude`` (the entry's own id: an edit is never its own duplicate)."""
+    def candidates(self, packed: bytes, *, exclude: str | None = None,
+                   limit: int = MAX_CANDIDATES) -> list[tuple[str, Post | None]]:
+        """The ids (with their posts) whose signatures reach :data:`THRESHOLD` against ``packed``, most
+        similar first, at most ``limit``; ``exclude`` (the entry's own id: an edit is never its own
+        duplicate) is skipped."""
         if not self._row_of or (len(self._row_of) == 1 and exclude in self._row_of):
-            return None
+            return []
         used = self._in_use
         matches = (self._rows[:used] == np.frombuffer(packed, dtype=">u4")).sum(axis=1)
         matches[~self._live[:used]] = -1
         excluded = self._row_of.get(exclude) if exclude is not None else None
         if excluded is not None:
             matches[excluded] = -1
-        best = int(np.argmax(matches))
-        return self._ids[best] if matches[best] >= THRESHOLD * NUM_PERM else None
+        rows = np.flatnonzero(matches >= THRESHOLD * NUM_PERM)
+        if not len(rows):
+            return []
+        best_first = rows[np.argsort(-matches[rows], kind="stable")][:limit]
+        return [(self._ids[row], self._posts[row]) for row in best_first]  # type: ignore[misc]
 
 
 def _values(signature_hex: str) -> np.ndarray:
@@ -238,37 +237,14 @@ def similarity(first: str, second: str) -> float:
     return float(np.mean(_values(first) == _values(second)))
 
 
-def _empty_state() -> dict[str, Any]:
-    return {"scheme": _SCHEME_NAME, "ids": [], "signatures": []}
-
-
-def check(
-    state: dict[str, Any] | None, entry_id: str, text: str, *, max_remembered: int = MAX_REMEMBERED
-) -> tuple[str | None, dict[str, Any]]:
-    """Whether the entry near-duplicates another entry of the story, and the updated state.
-
-    Returns ``(kept_id, new_state)``: ``kept_id`` is the id of the remembered entry it
-    duplicates (the most similar one), or ``None`` when the entry is new or an edit of
-    itself. A duplicate is not remembered; a new entry or an edit is. The given state is
-    not modified. A state from another signature scheme (or ``None``) starts empty.
-    Raises :class:`ValueError` for a text with no words.
-    """
-    if max_remembered < 1:
-        raise ValueError("max_remembered must be at least 1")
-    new_signature = signature(text)
-    if not state or state.get("scheme") != _SCHEME_NAME:
-        state = _empty_state()
-    ids: list[str] = list(state["ids"])
-    signatures: list[str] = list(state["signatures"])
-    if entry_id in ids:
-        position = ids.index(entry_id)
-        del ids[position], signatures[position]
-    kept_id = most_similar({i: bytes.fromhex(s) for i, s in zip(ids, signatures, strict=True)},
-                           bytes.fromhex(new_signature))
-    if kept_id is None:
-        ids.append(entry_id)
-        signatures.append(new_signature)
-        del ids[:-max_remembered], signatures[:-max_remembered]
-    elif entry_id in state["ids"]:  # an edit that now duplicates another entry: keep its old signature
-        return kept_id, state
-    return kept_id, {"scheme": _SCHEME_NAME, "ids": ids, "signatures": signatures}
+def judge_pair(kept: Post, new: Post) -> Verdict:
+    """The processor's decision for one pair, as :class:`.pipeline.Processor` takes it for a new entry and one
+    remembered entry: a candidate when the signatures reach :data:`THRESHOLD`, then :func:`.difference.compare`.
+    For the labelled pairs (``bench/quality.py``) and tests."""
+    try:
+        score = similarity(signature(kept.text), signature(new.text))
+    except ValueError:  # a text without words: never a near duplicate
+        return Verdict(False, "a text without words")
+    if score < THRESHOLD:
+        return Verdict(False, f"not a candidate: estimated similarity {score:.2f} < {THRESHOLD}")
+    return compare(kept, new)

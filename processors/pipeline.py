@@ -1,4 +1,10 @@
-"""One raw record in, one outcome out: validate → normalise → version → sequence → enrich.
+"""One raw record in, one outcome out: validate → normalise → version → near duplicates → sequence → enrich.
+
+Near duplicates: an entry with a new id that says what an earlier entry of the story already said
+(:mod:`.neardup` finds candidates, :mod:`.difference` decides) is delivered marked with that
+entry's id (``duplicate_of``), the default, or dropped and recorded on the dead-letter topic with
+the id and the reason, under the ``drop`` policy (:data:`NearDuplicatePolicy`). An edit of an entry
+already delivered is always delivered, as an update, marked when it now repeats another entry.
 
 No Kafka here: the faust agent (:mod:`newswire.processors.app`) passes the record's
 bytes and the state mappings (faust tables there, dicts in tests) and sends what
@@ -19,30 +25,39 @@ from newswire.landmarks import Landmark
 from newswire.schemas import DeadLetter, DeadLetterSource, Entry, SchemaError, decode_raw
 
 from . import neardup
+from .difference import Post, compare, post_of
 from .enrich import DEFAULT_ENRICHERS, Enricher, enrich
 from .normalise import fingerprint, normalise
 from .versioning import EntryState, StoryState, compact_fingerprint, decide, entry_key, next_seq
 
 log = logging.getLogger("newswire.processor")
 
-__all__ = ["Outcome", "PartitionState", "Processor", "dead_letter", "new_epoch"]
+__all__ = ["NearDuplicatePolicy", "Outcome", "PartitionState", "Processor", "dead_letter", "new_epoch"]
+
+#: What the processor does with a new entry that repeats an earlier one: ``mark`` delivers it with
+#: ``duplicate_of`` (nothing is lost if the rule is wrong), ``drop`` records it on the dead-letter topic.
+NearDuplicatePolicy = Literal["mark", "drop"]
 
 
 @dataclass
 class Outcome:
-    """Exactly one of ``entry`` (emit it), ``dead_letter`` (reject it) or ``dropped`` (a reason) is set."""
+    """One of ``entry`` (emit it), ``dead_letter`` (reject it) or ``dropped`` (a reason) is set; a near duplicate
+    dropped under the ``drop`` policy has both ``dropped`` and ``dead_letter`` (the record of the drop)."""
 
     entry: Entry | None = None
     dead_letter: DeadLetter | None = None
     dropped: str | None = None
     #: seconds spent in each stage (validate, normalise, dedup, enrich) of an emitted entry, for the stage metric
     timings: dict[str, float] = field(default_factory=dict)
-    #: the entry this one near-duplicates, when it was dropped as ``near_duplicate``
+    #: the entry this one near-duplicates (dropped as ``near_duplicate``, or delivered marked)
     duplicate_of: str | None = None
     #: the input partition, whose state :meth:`Processor.apply` updates
     partition: int = 0
     #: the emitted entry's near-duplicate signature (None for a delete or a text without words)
     signature: bytes | None = None
+    #: what comparing with near-duplicate candidates found: "same" (a near duplicate), "news" (candidates that
+    #: differ in something that carries news), None (no candidate)
+    near_verdict: Literal["same", "news"] | None = None
 
 
 @dataclass
@@ -82,7 +97,9 @@ class PartitionState:
         a newer version / seq. ``signature="compute"`` derives it from the body text."""
         data = entry if isinstance(entry, dict) else {"story": entry.story, "id": entry.id, "version": entry.version,
                                                       "op": entry.op, "seq": entry.seq, "epoch": entry.epoch,
-                                                      "fingerprint": entry.fingerprint, "body_text": entry.body_text}
+                                                      "fingerprint": entry.fingerprint, "body_text": entry.body_text,
+                                                      "body_html": entry.body_html, "embeds": entry.embeds,
+                                                      "duplicate_of": entry.duplicate_of}
         story, entry_id, version = data["story"], data["id"], data["version"]
         story_state = self.stories.get(story)
         if story_state is None or data["seq"] > story_state["seq"]:
@@ -97,15 +114,16 @@ class PartitionState:
         if remembered is None:
             remembered = self.near[story] = neardup.SignatureSet()
         remembered.discard(entry_id)
-        if deleted:
+        if deleted or data.get("duplicate_of"):  # a marked duplicate: later copies are compared with the original
             return
+        text = data.get("body_text") or ""
         if signature == "compute":
             try:
-                signature = neardup.signature_bytes(data.get("body_text") or "")
+                signature = neardup.signature_bytes(text)
             except ValueError:
                 signature = None
         if signature is not None:
-            remembered.add(entry_id, signature)
+            remembered.add(entry_id, signature, post_of(text, data.get("body_html") or "", data.get("embeds")))
 
 
 def new_epoch() -> str:
@@ -113,7 +131,8 @@ def new_epoch() -> str:
     return format(time.time_ns() // 1_000_000, "x")
 
 
-def dead_letter(reason: str, value: bytes, source: DeadLetterSource, key: bytes | None, now: datetime) -> DeadLetter:
+def dead_letter(reason: str, value: bytes, source: DeadLetterSource, key: bytes | None, now: datetime,
+                duplicate_of: str | None = None) -> DeadLetter:
     """A DLQ record keeping the original bytes: as text when UTF-8, else base64."""
     try:
         text, encoding = value.decode("utf-8"), "utf-8"
@@ -121,7 +140,22 @@ def dead_letter(reason: str, value: bytes, source: DeadLetterSource, key: bytes 
         text, encoding = base64.b64encode(value).decode("ascii"), "base64"
     key_text = key.decode("utf-8", "replace") if key is not None else None
     return DeadLetter(reason=reason, source=source, key=key_text, value=text, value_encoding=encoding,  # type: ignore[arg-type]
-                      received_at=now)
+                      received_at=now, duplicate_of=duplicate_of)
+
+
+def same_as_earlier(remembered: neardup.SignatureSet | None, signature: bytes | None, entry_id: str,
+                    post: Post) -> tuple[str, str] | Literal["news"] | None:
+    """The earlier entry this one repeats and why they are the same, ``"news"`` when there were candidates but each
+    differs in something that carries news, None when there was none."""
+    if remembered is None or signature is None:
+        return None
+    candidates = remembered.candidates(signature, exclude=entry_id)
+    for kept_id, kept_post in candidates:
+        if kept_post is not None:
+            verdict = compare(kept_post, post)
+            if verdict.same:
+                return kept_id, verdict.reason
+    return "news" if candidates else None
 
 
 class Processor:
@@ -133,7 +167,11 @@ class Processor:
         enrichers: tuple[Enricher, ...] = DEFAULT_ENRICHERS,
         epoch_factory: Callable[[], str] = new_epoch,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        near_duplicates: NearDuplicatePolicy = "mark",
     ) -> None:
+        if near_duplicates not in ("mark", "drop"):
+            raise ValueError(f"near_duplicates must be 'mark' or 'drop', not {near_duplicates!r}")
+        self.near_duplicates = near_duplicates
         self.partitions: dict[int, PartitionState] = {}
         self.enrichers = enrichers
         self.epoch_factory = epoch_factory
@@ -145,10 +183,6 @@ class Processor:
         if found is None:
             found = self.partitions[partition] = PartitionState()
         return found
-
-    def forget(self, partition: int) -> None:
-        """Drop a partition's state (revoked: another worker may emit for it meanwhile)."""
-        self.partitions.pop(partition, None)
 
     def handle(self, key: bytes | None, value: bytes | None, source: DeadLetterSource) -> Outcome:
         """Decide what to do with one raw record. Never raises: a record that breaks a rule's code
@@ -185,27 +219,35 @@ class Processor:
         state = self.state(source.partition)
         ekey = entry_key(raw.story, clean.id)
         previous = state.entries.get(ekey)
-        if previous is not None and previous.dup_of:
-            return Outcome(dropped="near_duplicate", duplicate_of=previous.dup_of)
+        if previous is not None and previous.dup_of:  # dropped before as a near duplicate: never delivered
+            if raw.op == "delete":
+                return Outcome(dropped="unknown_delete")
+            if previous.fp == compact_fingerprint(fp):
+                return Outcome(dropped="replay")  # the drop was recorded the first time
+            previous = None  # an edit of a post nobody received: judged afresh below
         decision = decide(raw.op, fp, previous)
         if not decision.emit:
             return Outcome(dropped=decision.reason)
         assert decision.op is not None and decision.entry_state is not None
         signature = None
+        near: tuple[str, str] | Literal["news"] | None = None
         dedup_started = time.perf_counter()
         if decision.op != "delete":
             try:
                 signature = neardup.signature_bytes(clean.body_text or "")
             except ValueError:  # no words to compare (a bare link): never a near duplicate
                 signature = None
-            remembered = state.near.get(raw.story)
-            kept_id = None
-            if remembered is not None and signature is not None:
-                kept_id = remembered.most_similar(signature, exclude=clean.id)
-            if kept_id is not None:
-                if previous is None:  # remembered (in memory), so replays are dropped without comparing again
-                    state.entries[ekey] = EntryState(compact_fingerprint(fp), 0, dup_of=kept_id)
-                return Outcome(dropped="near_duplicate", duplicate_of=kept_id)
+            post = post_of(clean.body_text or "", clean.body_html or "", clean.embeds)
+            near = same_as_earlier(state.near.get(raw.story), signature, clean.id, post)
+        near_verdict: Literal["same", "news"] | None = "news" if near == "news" else "same" if near else None
+        duplicate_of = duplicate_reason = None
+        if isinstance(near, tuple):
+            duplicate_of, duplicate_reason = near
+            if self.near_duplicates == "drop" and previous is None:
+                state.entries[ekey] = EntryState(compact_fingerprint(fp), 0, dup_of=duplicate_of)
+                reason = f"near duplicate of entry {duplicate_of!r}: {duplicate_reason}"
+                return Outcome(dropped="near_duplicate", duplicate_of=duplicate_of, near_verdict="same",
+                               dead_letter=dead_letter(reason, value, source, key, now, duplicate_of=duplicate_of))
         dedup_seconds = time.perf_counter() - dedup_started
         story_state = next_seq(state.stories.get(raw.story), self.epoch_factory)
 
@@ -228,6 +270,8 @@ class Processor:
             embeds=[] if deleted else clean.embeds,
             fingerprint=fp,
             source=raw.source,
+            duplicate_of=duplicate_of,
+            duplicate_reason=duplicate_reason,
         )
         normalised = time.perf_counter()
         if not deleted:
@@ -235,8 +279,8 @@ class Processor:
         enriched = time.perf_counter()
         timings = {"validate": started - received, "normalise": normalised - started - dedup_seconds,
                    "dedup": dedup_seconds, "enrich": enriched - normalised}
-        return Outcome(entry=entry, timings=timings,
-                       partition=source.partition, signature=signature)
+        return Outcome(entry=entry, timings=timings, partition=source.partition, signature=signature,
+                       near_verdict=near_verdict, duplicate_of=duplicate_of)
 
     def apply(self, outcome: Outcome) -> None:
         """Record an emitted entry in the state. The worker calls it once the entry is handed to Kafka."""

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["CE_TYPE_RAW", "CE_TYPE_ENTRY", "CE_TYPE_REJECTED", "cloudevents_headers"]
+__all__ = ["CE_TYPE_RAW", "CE_TYPE_ENTRY", "CE_TYPE_REJECTED", "CE_TYPE_NEAR_DUPLICATE", "cloudevents_headers"]
 
 CE_TYPE_RAW = "org.newswire.entry.raw"
 CE_TYPE_ENTRY = "org.newswire.entry"
 CE_TYPE_REJECTED = "org.newswire.entry.rejected"
+#: A DLQ record of a near duplicate left out under the processor's drop policy (not a rejected record).
+CE_TYPE_NEAR_DUPLICATE = "org.newswire.entry.near_duplicate"
 
 
 def cloudevents_headers(event_id: str, source: str, ce_type: str, when_ms: int) -> list[tuple[str, bytes]]:

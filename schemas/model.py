@@ -152,6 +152,11 @@ class Entry(_Strict):
     keywords: list[str] = Field(default_factory=list)
     fingerprint: str = Field("", description="hash of the normalised content; equal content, equal fingerprint")
     source: str = "unknown"
+    duplicate_of: str | None = Field(
+        None, description="set when this entry says what an earlier entry of the story already said: that "
+                          "entry's id (dashboards may fold this one under it)")
+    duplicate_reason: str | None = Field(
+        None, description="with duplicate_of: what differs between the two, e.g. 'differs only in a label'")
 
 
 class DeadLetterSource(_Strict):
@@ -175,3 +180,5 @@ class DeadLetter(_Strict):
     value: str
     value_encoding: Literal["utf-8", "base64"] = "utf-8"
     received_at: datetime
+    duplicate_of: str | None = Field(
+        None, description="for a near duplicate dropped (the processor's drop policy): the id of the entry it repeats")

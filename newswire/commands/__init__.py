@@ -28,3 +28,11 @@ def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="DIR", default=env_str("NEWSWIRE_DATA_DIR", ".newswire"),
                         help="folder for newswire's local data, the local Kafka's log under DIR/kafka "
                              "(default $NEWSWIRE_DATA_DIR or .newswire)")
+
+
+def add_near_duplicates_argument(p: argparse.ArgumentParser) -> None:
+    """``--near-duplicates``: the processor's policy for entries that repeat an earlier one (see docs/processors.md)."""
+    p.add_argument("--near-duplicates", choices=("mark", "drop"),
+                   help="a new entry that repeats an earlier one of its story: 'mark' delivers it with duplicate_of "
+                        "so dashboards can fold it, 'drop' leaves it out and records it on newswire.entries.dlq "
+                        "(default: $NEWSWIRE_NEAR_DUPLICATES or mark)")

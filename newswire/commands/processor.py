@@ -11,7 +11,13 @@ import sys
 import threading
 from dataclasses import replace
 
-from newswire.commands import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
+from newswire.commands import (
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    add_bootstrap_argument,
+    add_near_duplicates_argument,
+)
 from newswire.kafka import KafkaSettings
 from newswire.settings import env_bool
 
@@ -29,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="how long to wait for Kafka at start-up before giving up (default 300 s)")
     p.add_argument("--ready-file", metavar="PATH",
                    help="write this file once partitions are assigned (for supervisors)")
+    add_near_duplicates_argument(p)
     p.set_defaults(func=run)
+
 
 
 class TopicLayoutError(Exception):
@@ -65,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, kafka=replace(settings.kafka, bootstrap=args.bootstrap))
     if args.metrics_port is not None:
         settings = replace(settings, metrics_port=args.metrics_port)
+    if args.near_duplicates is not None:
+        settings = replace(settings, near_duplicates=args.near_duplicates)
     try:
         log.info("waiting for Kafka at %s", settings.kafka.bootstrap)
         partitions = asyncio.run(_prepare(settings.kafka, args.wait_for_kafka))

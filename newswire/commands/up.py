@@ -18,7 +18,14 @@ from pathlib import Path
 
 import aiohttp
 
-from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_data_dir_argument
+from newswire.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    add_data_dir_argument,
+    add_near_duplicates_argument,
+)
 from newswire.kafka import (
     DataDirError,
     JarsUnavailable,
@@ -51,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--host", default="127.0.0.1",
                    help="interface the gateway and ingest API listen on (default 127.0.0.1)")
     p.add_argument("--processors", type=int, default=1, metavar="N", help="processor workers (default 1)")
+    add_near_duplicates_argument(p)
     p.add_argument("--demo", action="store_true", help=f"replay a sample live blog into story '{DEMO_STORY}'")
     p.add_argument("--demo-interval", type=float, default=env_float("NEWSWIRE_DEMO_INTERVAL", 3.0), metavar="S",
                    help="seconds between demo entries (default 3)")
@@ -142,6 +150,8 @@ async def _up(args: argparse.Namespace, bootstrap: str | None, broker_argv: list
 
         name = "processor" if args.processors == 1 else f"processor-{i + 1}"
         argv = _newswire(args, "processor", "--bootstrap", bootstrap_addr, "--ready-file", str(ready_file))
+        if args.near_duplicates:
+            argv += ["--near-duplicates", args.near_duplicates]
         parts.append(Part(name, argv, ready=processor_ready, env=env))
     gateway_url = f"http://{args.host}:{args.gateway_port}"
     ingest_url = f"http://{args.host}:{args.ingest_port}"

@@ -44,6 +44,8 @@ class Worker:
     group: str
     logs: Path
     metrics_port: int = field(default_factory=free_port)
+    #: more command-line flags for ``newswire processor``
+    args: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
@@ -61,7 +63,7 @@ class Worker:
                "NEWSWIRE_REBALANCE_TIMEOUT_S": "3", "NEWSWIRE_COMMIT_INTERVAL_MS": "200"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "newswire.cli", "processor", "--bootstrap", self.bootstrap, "--metrics-port",
-             str(self.metrics_port), "--ready-file", str(self.ready_file)],
+             str(self.metrics_port), "--ready-file", str(self.ready_file), *self.args],
             stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
         )
 
@@ -106,8 +108,8 @@ class Cluster:
     logs: Path
     workers: list[Worker] = field(default_factory=list)
 
-    def worker(self, name: str, group: str = "newswire-processor-test") -> Worker:
-        worker = Worker(name, self.bootstrap, group, self.logs)
+    def worker(self, name: str, group: str = "newswire-processor-test", *args: str) -> Worker:
+        worker = Worker(name, self.bootstrap, group, self.logs, args=args)
         self.workers.append(worker)
         return worker
 

@@ -101,7 +101,8 @@ def test_two_workers_and_a_sigkill_keep_every_entry_exactly_once(cluster: Cluste
 
 
 def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cluster) -> None:
-    """After processing, /metrics shows processed, rejected, duplicates by kind, stage times, latency, lag.
+    """After processing, /metrics shows processed, rejected, duplicates by kind, near-duplicate checks and marks,
+    stage times, latency, lag.
 
     An unreadable record already on newswire.entries is skipped (and logged) when the worker reads its
     state back, and stops nothing."""
@@ -115,7 +116,7 @@ def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cl
         created,
         created,  # replay
         _event(1, "ghost", "gone", op="delete"),  # unknown delete
-        _event(1, "b", "Update: Ferry services between Holyhead and Dublin resume tomorrow morning."),  # near dup
+        _event(1, "b", "Update: Ferry services between Holyhead and Dublin resume tomorrow morning."),  # marked
         (b"story-1", b"{not json"),  # rejected
         _event(2, "c", "Storm warnings for the west coast tonight, the met office said."),
         _event(2, "c", "deleted", op="delete"),
@@ -129,14 +130,16 @@ def test_metrics_endpoint_exposes_counts_stage_times_latency_and_lag(cluster: Cl
     def value(name: str, **labels: str) -> float:
         return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
-    assert value("newswire_processor_entries_total", op="create") == 2
+    assert value("newswire_processor_entries_total", op="create") == 3
     assert value("newswire_processor_entries_total", op="delete") == 1
     assert value("newswire_processor_rejected_total") == 1
-    for kind in ("replay", "unknown_delete", "near_duplicate", "deleted"):
+    for kind in ("replay", "unknown_delete", "deleted"):
         assert value("newswire_processor_duplicates_total", kind=kind) == 1, kind
+    assert value("newswire_processor_near_duplicate_checks_total", verdict="same") == 1
+    assert value("newswire_processor_marked_duplicates_total") == 1
     for stage in ("validate", "normalise", "dedup", "enrich"):  # one observation per emitted entry
-        assert value("newswire_processor_stage_seconds_count", stage=stage) == 3
-    assert value("newswire_processor_latency_seconds_count") == 3
+        assert value("newswire_processor_stage_seconds_count", stage=stage) == 4
+    assert value("newswire_processor_latency_seconds_count") == 4
     wait_until("a lag sample per assigned partition", lambda: any(
         name == "newswire_processor_consumer_lag" for name, _ in worker.metrics()), TIMEOUT)
     assert "skipped unreadable newswire.entries" in worker.log_path.read_text()
@@ -205,3 +208,39 @@ def test_ninjs_view_is_written_when_enabled(cluster: Cluster, monkeypatch) -> No
     plain = [b["value"] for b in item["bodies"] if b["contentType"] == "text/plain"]
     assert plain == ["Ferries resume between Holyhead and Dublin."]
     assert item["type"] == "text" and item["version"] == "1"
+
+
+def test_under_the_drop_policy_near_duplicates_go_to_the_dlq_with_the_kept_id(cluster: Cluster) -> None:
+    """--near-duplicates drop: a copy leaves newswire.entries and is recorded on the DLQ (its own CloudEvents
+    type, the kept id, the reason, the original record); a post that differs in news is delivered."""
+    worker = cluster.worker("dropper", "newswire-processor-test", "--near-duplicates", "drop")
+    worker.start()
+    worker.wait_ready()
+    original = "The bridge over the river Tyne is open to traffic again after the crash, police say."
+    copy = _event(5, "rss-2", "BREAKING: " + original + " https://example.com/tyne?utm_source=rss")
+    records = [_event(5, "page-1", original), copy,
+               _event(5, "page-3", original.replace("is open", "is closed"))]
+    asyncio.run(_publish(cluster.bootstrap, records))
+    wait_until("the worker to handle the three records", lambda: worker.sample(
+        "newswire_processor_near_duplicate_checks_total", verdict="news") >= 1, TIMEOUT * 2)
+
+    async def read_dlq() -> list[tuple[bytes | None, bytes, dict[str, bytes]]]:
+        consumer = AIOKafkaConsumer(topics.DLQ, bootstrap_servers=cluster.bootstrap, group_id=None,
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            record = await asyncio.wait_for(consumer.getone(), TIMEOUT * 2)
+            return [(record.key, record.value, dict(record.headers))]
+        finally:
+            await consumer.stop()
+
+    [(key, value, headers)] = asyncio.run(read_dlq())
+    dead = orjson.loads(value)
+    assert key == b"story-5" and headers["ce_type"] == b"org.newswire.entry.near_duplicate"
+    assert dead["duplicate_of"] == "page-1"
+    assert dead["reason"] == "near duplicate of entry 'page-1': differs only in links on one side only, a label"
+    assert dead["value"].encode() == copy[1]
+    entries = [orjson.loads(v) for _, v in asyncio.run(read_topic(cluster.bootstrap, topics.ENTRIES))]
+    assert sorted(e["id"] for e in entries) == ["page-1", "page-3"]
+    assert worker.sample("newswire_processor_duplicates_total", kind="near_duplicate") == 1
+    assert worker.sample("newswire_processor_rejected_total") == 0

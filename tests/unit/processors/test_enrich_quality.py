@@ -27,7 +27,8 @@ def test_labelled_enrichment_precision_and_recall() -> None:
 
 
 def test_labelled_near_duplicates() -> None:
-    """Every labelled pair is classified right at the documented threshold."""
-    precision, recall, count = _quality().neardup_scores()
-    assert count >= 28
-    assert (precision, recall) == (1.0, 1.0)
+    """On at least 80 labelled pairs, merges are right >= 98 % of the time and >= 90 % of duplicates are found."""
+    precision, recall, count, _, wrong = _quality().neardup_scores()
+    assert count >= 80
+    assert precision >= 0.98, wrong
+    assert recall >= 0.9, wrong

@@ -82,15 +82,81 @@ def test_delete_emits_an_empty_tombstone_and_blocks_later_replays(processor):
     assert processor.process(b"s", raw("s", "a", "text"), SOURCE).dropped == "deleted"
 
 
-def test_a_near_duplicate_under_another_id_is_dropped_with_the_kept_id(processor):
-    """The same post re-sent under a new id with an "Update:" prefix and a tracking link is dropped."""
-    text = "Ferry services between Holyhead and Dublin will resume tomorrow morning once harbour checks end."
-    kept = processor.process(b"s", raw("s", "live-1", text), SOURCE).entry
-    dup = processor.process(b"s", raw("s", "rss-9", "Update: " + text + " https://x.example/a?utm_source=rss"),
+FERRY = "Ferry services between Holyhead and Dublin will resume tomorrow morning once harbour checks end."
+
+
+def test_a_near_duplicate_is_delivered_marked_with_the_kept_id_by_default(processor):
+    """The same post re-sent under a new id with an "Update:" prefix and a tracking link: delivered, marked."""
+    kept = processor.process(b"s", raw("s", "live-1", FERRY), SOURCE)
+    dup = processor.process(b"s", raw("s", "rss-9", "Update: " + FERRY + " https://x.example/a?utm_source=rss"),
                             SOURCE)
-    assert kept is not None and dup.entry is None
-    assert (dup.dropped, dup.duplicate_of) == ("near_duplicate", "live-1")
-    assert processor.process(b"s", raw("s", "rss-9", text), SOURCE).dropped == "near_duplicate"
+    assert kept.entry.duplicate_of is None and kept.near_verdict is None
+    assert dup.entry is not None and dup.dropped is None and dup.near_verdict == "same"
+    assert dup.entry.duplicate_of == "live-1"
+    assert dup.entry.duplicate_reason == "differs only in links on one side only, a label"
+    third = processor.process(b"s", raw("s", "page-3", FERRY.upper()), SOURCE).entry
+    assert third.duplicate_of == "live-1"  # a marked entry is never the one others fold under
+
+
+def drop_processor() -> Processor:
+    return Processor(epoch_factory=lambda: "e", near_duplicates="drop")
+
+
+def test_under_the_drop_policy_a_near_duplicate_is_recorded_on_the_dead_letter_topic():
+    """Dropped, never silently: the DLQ record holds the kept id, the reason and the original record."""
+    processor = drop_processor()
+    processor.process(b"s", raw("s", "live-1", FERRY), SOURCE)
+    value = raw("s", "rss-9", "BREAKING: " + FERRY)
+    dup = processor.process(b"s", value, SOURCE)
+    assert (dup.entry, dup.dropped, dup.duplicate_of) == (None, "near_duplicate", "live-1")
+    record = dup.dead_letter
+    assert record is not None and record.duplicate_of == "live-1"
+    assert record.reason == "near duplicate of entry 'live-1': differs only in a label"
+    assert record.value.encode() == value and record.source == SOURCE
+    again = processor.process(b"s", value, SOURCE)
+    assert (again.dropped, again.dead_letter) == ("replay", None)  # recorded once
+
+
+def test_under_the_drop_policy_an_edit_of_a_dropped_post_that_now_says_more_is_delivered():
+    """An id dropped as a copy is judged again when its text changes: the edit that adds news is a create."""
+    processor = drop_processor()
+    processor.process(b"s", raw("s", "live-1", FERRY), SOURCE)
+    processor.process(b"s", raw("s", "rss-9", "Update: " + FERRY), SOURCE)
+    edited = processor.process(b"s", raw("s", "rss-9", FERRY.replace("tomorrow morning", "on Friday")), SOURCE)
+    assert edited.entry is not None and (edited.entry.op, edited.entry.version) == ("create", 1)
+    assert edited.entry.duplicate_of is None
+    assert processor.process(b"s", raw("s", "rss-9", "x", op="delete"), SOURCE).entry.op == "delete"
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("The ceasefire is holding across most of the country, the UN envoy said.",
+     "The ceasefire is not holding across most of the country, the UN envoy said."),
+    ("The bridge over the river Tyne is open to traffic again after the crash, police say.",
+     "The bridge over the river Tyne is closed to traffic again after the crash, police say."),
+    ('"We will not retreat from our positions in the north," Putin said on Tuesday.',
+     '"We will not retreat from our positions in the north," Assad said on Tuesday.'),
+])
+def test_posts_that_differ_in_news_are_both_delivered_unmarked_under_either_policy(first, second):
+    """The pairs the old rule merged: a negation, an antonym, another speaker."""
+    for processor in (Processor(), drop_processor()):
+        processor.process(b"s", raw("s", "a", first), SOURCE)
+        outcome = processor.process(b"s", raw("s", "b", second), SOURCE)
+        assert outcome.entry is not None and outcome.entry.duplicate_of is None
+        assert outcome.near_verdict == "news"
+
+
+def test_an_edit_that_now_repeats_another_entry_stays_an_update_marked_under_either_policy():
+    """Edits of an entry already delivered are never dropped: they are updates, marked when they repeat another."""
+    for processor in (Processor(), drop_processor()):
+        processor.process(b"s", raw("s", "live-1", FERRY), SOURCE)
+        processor.process(b"s", raw("s", "live-2", "Harbour checks have started at Holyhead this morning."), SOURCE)
+        edit = processor.process(b"s", raw("s", "live-2", "Update: " + FERRY), SOURCE).entry
+        assert (edit.op, edit.version, edit.duplicate_of) == ("update", 2, "live-1")
+
+
+def test_the_policy_must_be_mark_or_drop():
+    with pytest.raises(ValueError, match="mark"):
+        Processor(near_duplicates="fold")  # type: ignore[arg-type]
 
 
 def test_different_posts_sharing_a_link_are_both_kept(processor):
@@ -139,12 +205,13 @@ def test_absorbing_the_same_entry_twice_changes_nothing(processor):
 
 
 def test_near_duplicate_index_is_rebuilt_from_emitted_entries(processor):
-    """A rebuilt state still drops a re-sent post under another id."""
-    text = "Ferry services between Holyhead and Dublin will resume tomorrow morning once harbour checks end."
-    kept = processor.process(b"s", raw("s", "live-1", text), SOURCE).entry
-    fresh = _rebuilt([kept])
-    dup = fresh.process(b"s", raw("s", "rss-9", "Update: " + text), SOURCE)
-    assert (dup.dropped, dup.duplicate_of) == ("near_duplicate", "live-1")
+    """A rebuilt state still recognises a re-sent post under another id; a marked entry read back is not a
+    candidate itself, so later copies still fold under the original."""
+    kept = processor.process(b"s", raw("s", "live-1", FERRY), SOURCE).entry
+    marked = processor.process(b"s", raw("s", "rss-9", "Update: " + FERRY), SOURCE).entry
+    fresh = _rebuilt([kept, marked])
+    assert fresh.process(b"s", raw("s", "page-4", FERRY + "!"), SOURCE).entry.duplicate_of == "live-1"
+    assert fresh.process(b"s", raw("s", "rss-9", "Update: " + FERRY), SOURCE).dropped == "replay"
 
 
 def test_a_deleted_entry_leaves_the_near_duplicate_index(processor):
@@ -152,7 +219,7 @@ def test_a_deleted_entry_leaves_the_near_duplicate_index(processor):
     text = "Ferry services between Holyhead and Dublin will resume tomorrow morning once harbour checks end."
     processor.process(b"s", raw("s", "live-1", text), SOURCE)
     processor.process(b"s", raw("s", "live-1", text, op="delete"), SOURCE)
-    assert processor.process(b"s", raw("s", "rss-9", text), SOURCE).entry is not None
+    assert processor.process(b"s", raw("s", "rss-9", text), SOURCE).entry.duplicate_of is None
 
 
 def test_a_delete_whose_html_sanitises_to_nothing_is_still_a_tombstone(processor):
