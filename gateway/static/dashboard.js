@@ -45,7 +45,28 @@ function render(entry) {
   }
   text(el.querySelector(".people"), (entry.people || []).map((p) => p.name).join(", "));
   text(el.querySelector(".places"), (entry.places || []).map((p) => p.name).join(", "));
+  const original = entry.duplicate_of && entries.get(entry.duplicate_of);
+  if (original && original.entry.id !== entry.id) {
+    // the processor found it repeats an entry shown here: fold it, one click away
+    el.classList.add("folded");
+    el.dataset.duplicateOf = entry.duplicate_of;
+    const note = el.querySelector(".duplicate");
+    text(note, "Repeats the entry of " + timeLabel(original.entry) + (entry.duplicate_reason ? " (" + entry.duplicate_reason + ")" : ""));
+    note.addEventListener("click", () => el.classList.toggle("folded"));
+  }
   return el;
+}
+
+function timeLabel(entry) {
+  const when = new Date(entry.published_at);
+  return isNaN(when) ? "earlier" : when.toISOString().slice(11, 16) + " GMT";
+}
+
+function unfoldCopiesOf(id) {
+  // the entry a copy was folded under is gone: show the copy in full
+  for (const known of entries.values()) {
+    if (known.entry.duplicate_of === id) { known.el.classList.remove("folded"); }
+  }
 }
 
 function place(el) {
@@ -63,7 +84,7 @@ function apply(msg) {
   epoch = msg.epoch;
   const known = entries.get(entry.id);
   if (msg.op === "delete") {
-    if (known) { known.el.remove(); entries.delete(entry.id); }
+    if (known) { known.el.remove(); entries.delete(entry.id); unfoldCopiesOf(entry.id); }
   } else {
     if (known && known.entry.version > entry.version) return;
     const el = render(entry);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -57,3 +59,31 @@ async def test_dashboard_shows_edits_deletes_and_survives_a_gateway_restart(
         ids = await page.locator("[data-entry-id]").evaluate_all("els => els.map(e => e.dataset.entryId)")
         assert ids == ["e", "d", "c", "a"]  # newest first, nothing lost, nothing twice
         await expect(page.locator("#viewers")).to_have_text("1 viewer")
+
+
+async def test_dashboard_folds_a_marked_duplicate_under_its_original(
+        browser: Browser, settings: GatewaySettings, writer: EntryWriter, story: str) -> None:
+    """An entry marked duplicate_of a shown entry is folded (one click shows it); deleting the original unfolds it."""
+    fixed = settings.replace(port=free_port())
+    page: Page = await browser.new_page()
+    expect.set_options(timeout=TIMEOUT * 1000)
+    async with GatewayServer(fixed) as gateway:
+        await gateway.wait_ready(TIMEOUT)
+        await page.goto(f"http://127.0.0.1:{fixed.port}/?story={story}")
+        await expect(page.locator("#status")).to_have_text("online")
+        await writer.write(make_entry(story, 1, eid="page-1", body="Ferry services will resume tomorrow."),
+                           make_entry(story, 2, eid="rss-7", body="UPDATE: Ferry services will resume tomorrow.",
+                                      duplicate_of="page-1", duplicate_reason="differs only in a label"))
+        copy = page.locator('[data-entry-id="rss-7"]')
+        await expect(copy).to_have_class(re.compile(r"\bfolded\b"))
+        await expect(copy.locator(".duplicate")).to_have_text(
+            "Repeats the entry of 19:01 GMT (differs only in a label)")
+        await expect(copy.locator(".body")).to_be_hidden()
+        await copy.locator(".duplicate").click()
+        await expect(copy.locator(".body")).to_be_visible()
+        await copy.locator(".duplicate").click()
+        await expect(copy.locator(".body")).to_be_hidden()
+        await writer.write(make_entry(story, 3, eid="page-1", version=2, op="delete"))
+        await expect(page.locator('[data-entry-id="page-1"]')).to_have_count(0)
+        await expect(copy.locator(".body")).to_be_visible()
+        await expect(copy.locator(".body")).to_have_text("UPDATE: Ferry services will resume tomorrow.")
