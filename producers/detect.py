@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 from enum import StrEnum
 
+from .charset import UndecodableError, decode_document
 from .feeds import looks_like_feed, parse_feed
 from .html import looks_like_html, parse_html
 from .markdown import ParsedPage, ParseError, looks_like_markdown_liveblog, parse_markdown
@@ -27,14 +28,15 @@ class DecodeError(ParseError):
     """The bytes are not a text document newswire reads (too large, not UTF-8, binary)."""
 
 
-def decode_text(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
-    """UTF-8 text of a document (a BOM is dropped), or :class:`DecodeError` saying why not."""
+def decode_text(data: bytes, *, content_type: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+    """The text of a document in any encoding (:mod:`.charset`: BOM, HTTP charset, XML prolog, meta tag, UTF-8,
+    detection), or :class:`DecodeError` saying why not (too large, no encoding fits, binary)."""
     if len(data) > max_bytes:
         raise DecodeError(f"the document is {len(data)} bytes, over the limit of {max_bytes}")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DecodeError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+        text = decode_document(data, content_type=content_type).text
+    except UndecodableError as exc:
+        raise DecodeError(str(exc)) from None
     if "\x00" in text:
         raise DecodeError("the document contains NUL bytes; it is not a text document")
     return text
@@ -58,13 +60,15 @@ def detect_format(text: str, *, hint: str | None = None) -> Format:
     raise ParseError("unknown format: not a Markdown or HTML live-blog page, an RSS/Atom feed, or NDJSON")
 
 
-def parse_document(text: str, story: str, *, hint: str | None = None, today: date | None = None) -> ParsedPage:
-    """Detect the format and parse; NDJSON with a bad line raises :class:`ParseError` naming the line."""
+def parse_document(text: str, story: str, *, hint: str | None = None, today: date | None = None,
+                   tz: tzinfo | None = None) -> ParsedPage:
+    """Detect the format and parse; NDJSON with a bad line raises :class:`ParseError` naming the line.
+    ``tz``: the zone of times an HTML page shows without one (see :func:`.html.parse_html`)."""
     fmt = detect_format(text, hint=hint)
     if fmt is Format.FEED:
         return parse_feed(text, story)
     if fmt is Format.HTML:
-        return parse_html(text, story, today=today)
+        return parse_html(text, story, today=today, tz=tz)
     if fmt is Format.MARKDOWN:
         return parse_markdown(text, story, today=today)
     page = parse_ndjson(text)

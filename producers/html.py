@@ -16,9 +16,11 @@ markers stay part of their entry. A pinned or key-event entry (class or label "p
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -26,11 +28,31 @@ from newswire.schemas import Embed, RawEntry
 
 from .ids import entry_id_for_content, entry_id_for_time
 from .markdown import MONTHS, ParsedPage, ParseError
-from .timezones import zone_offset
+from .structured import TIME_LABEL, LiveBlog, Update, live_blog, parse_iso, stated_day, stated_offsets
+from .timezones import AMBIGUOUS_ZONES, zone_offset
 
 __all__ = ["parse_html", "looks_like_html"]
 
-_TIME_TEXT = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*([A-Za-z]{1,5})?\s*$")
+_TIME_TEXT = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*\(?\s*([A-Za-z]{1,5})?\s*\)?\s*$")
+#: "2h ago", "5 min fa", "il y a 3 minutes", "hace 10 minutos", "há 2 horas", "vor 5 Minuten"
+_RELATIVE = re.compile(
+    r"^\s*(?P<before>il y a|hace|há|vor)?\s*(?P<n>\d+)\s*(?P<unit>s|secs?|seconds?|secondes?|segundos?|sekunden?"
+    r"|m|mins?|minutes?|minuti|minuto|minutos|minuten?|h|hrs?|hours?|ore|ora|heures?|horas?|stunden?|std\.?"
+    r"|d|days?|giorni|giorno|jours?|d[ií]as?|tage?n?)\.?\s*(?P<after>ago|fa|atr[aá]s)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "o": 3600, "d": 86400, "g": 86400, "j": 86400, "t": 86400}
+#: A paragraph that is only a rule between the blocks of a wire service's page: "___", "---".
+_RULE = re.compile(r"^\s*(?:_{2,}|-{3,}|\*{3,})\s*$")
+#: A wire dateline: "STOCKHOLM — ", "SACRAMENTO, Calif. — ", "LONDON (AP) — " (some pages show the dash as ")
+_DATELINE = re.compile(r"^\s*[A-Z][A-Z .'-]{2,40}(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?(?:\s*\([A-Z]+\))?\s*"
+                       r"(?:—|–|--|-|\"|\u201d|\u201c)\s+\S")
+_CAPS_HEADER = re.compile(r"^\s*[^a-z]{6,}:\s*$")
+#: "Nov 23, 2020 at 5:02 AM"
+_US_STAMP = re.compile(
+    r"\b([A-Z][a-z]{2})[a-z]*\.?\s+(\d{1,2}),\s+(\d{4})\s+(?:at\s+)?(\d{1,2}):(\d{2})\s*([AaPp]\.?[Mm]\.?)")
+_MONTH_ABBR = {name[:3]: number for name, number in MONTHS.items()}
+_TIME_LABEL_START = re.compile(r"^\s*\d{1,2}[:.]\d{2}\s*(?:\(\s*[A-Za-z]{2,5}\s*\)|[A-Z]{2,5}\b)")
+_BYLINE_WORDS = ("author", "byline", "contributor")
+_SHARE_WORDS = ("share", "social")
 _UPDATED = re.compile(r"^\s*(last\s+)?updated\b", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _WORD_DATE = re.compile(r"\b(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})\b")
@@ -56,7 +78,14 @@ class _Marker:
     hour: int
     minute: int
     zone: str | None
-    when: datetime | None  # full datetime from a datetime attribute
+    when: datetime | None  # full datetime from a datetime attribute, or a relative time resolved
+
+    @property
+    def zone_known(self) -> bool:
+        """The time is placed exactly: a full date-time, or a zone word that means one zone only."""
+        if self.when is not None:
+            return True
+        return self.zone is not None and self.zone.upper() not in AMBIGUOUS_ZONES and zone_offset(self.zone) is not None
 
 
 def _classes(node: LexborNode) -> str:
@@ -102,15 +131,38 @@ def _in_updated_marker(node: LexborNode) -> bool:
     return False
 
 
-def _markers(root: LexborNode) -> list[_Marker]:
+def _relative(text: str, reference: datetime) -> datetime | None:
+    """A relative time ("2h ago", "5 min fa", "il y a 3 minutes") against the page's own time."""
+    m = _RELATIVE.match(text)
+    if m is None or not (m.group("before") or m.group("after")):
+        return None  # "5 min" alone is a duration, not a time
+    unit = m.group("unit").lower()
+    seconds = 60 if unit.startswith("mi") or unit == "m" else _UNIT_SECONDS.get(unit[0], 0)
+    if unit.startswith(("st", "heu", "hor", "hr", "ora", "ore")):
+        seconds = 3600
+    elif unit.startswith(("se", "sek", "seg")) or unit == "s":
+        seconds = 1
+    return (reference - timedelta(seconds=int(m.group("n")) * seconds)).astimezone(UTC).replace(microsecond=0)
+
+
+def _plausible(hour: int, minute: int) -> bool:
+    return hour <= 23 and minute <= 59  # "57:33" is a score, not a time
+
+
+def _markers(root: LexborNode, reference: datetime) -> list[_Marker]:
     found: list[_Marker] = []
     seen: set[int] = set()
     for node in root.css("time"):
         if _in_updated_marker(node):
             continue
         when = _parse_datetime_attr(node.attributes.get("datetime"))
-        m = _TIME_TEXT.match(node.text(deep=True) or "")
+        shown = node.text(deep=True) or ""
+        m = _TIME_TEXT.match(shown)
         if when is None and m is None:
+            when = _relative(shown, reference)
+            if when is None:
+                continue
+        if m is not None and not _plausible(int(m.group(1)), int(m.group(2))):
             continue
         hour, minute, zone = (int(m.group(1)), int(m.group(2)), m.group(3)) if m else (when.hour, when.minute, "UTC")  # type: ignore[union-attr]
         found.append(_Marker(node, hour, minute, zone, when))
@@ -120,14 +172,20 @@ def _markers(root: LexborNode) -> list[_Marker]:
         if len(text) > 20 or node.mem_id in seen:
             continue
         m = _TIME_TEXT.match(text)
-        if not m or any(child.mem_id in seen for child in node.traverse(include_text=False)):
+        relative = _relative(text, reference) if m is None else None
+        if (not m and relative is None) or any(child.mem_id in seen for child in node.traverse(include_text=False)):
+            continue
+        if m is not None and not _plausible(int(m.group(1)), int(m.group(2))):
             continue
         if _in_updated_marker(node):
             continue
-        if any(_TIME_TEXT.match(inner.text(deep=True) or "") for inner in node.traverse(include_text=False)
-               if inner.mem_id != node.mem_id):
+        if any((_TIME_TEXT.match(inner.text(deep=True) or "") or _RELATIVE.match(inner.text(deep=True) or ""))
+               for inner in node.traverse(include_text=False) if inner.mem_id != node.mem_id):
             continue  # the innermost element carrying the time is the marker
-        found.append(_Marker(node, int(m.group(1)), int(m.group(2)), m.group(3), None))
+        if relative is not None:
+            found.append(_Marker(node, relative.hour, relative.minute, "UTC", relative))
+        else:
+            found.append(_Marker(node, int(m.group(1)), int(m.group(2)), m.group(3), None))  # type: ignore[union-attr]
         seen.add(node.mem_id)
     return sorted(found, key=lambda mk: _document_position(root, mk.node))
 
@@ -193,18 +251,29 @@ def _text_of(node: LexborNode) -> str:
 
 
 def _content(nodes: list[LexborNode], marker: LexborNode | None,
-             ) -> tuple[list[str], list[str], list[Embed], str | None]:
-    """Paragraph texts, their HTML, embeds and a headline from the entry's nodes (the time marker left out)."""
+             ) -> tuple[list[str], list[str], list[Embed], str | None, str | None]:
+    """Paragraph texts, their HTML, embeds, a headline and a byline from the entry's nodes (the time marker,
+    share buttons and "Updated" stamps left out)."""
     texts: list[str] = []
     htmls: list[str] = []
     embeds: list[Embed] = []
     headline: str | None = None
+    byline: str | None = None
     skip = {marker.mem_id} if marker is not None else set()
 
     def visit(node: LexborNode) -> None:
-        nonlocal headline
+        nonlocal headline, byline
         if node.mem_id in skip:
             return
+        if node.tag != "-text":
+            words = _classes(node)
+            if node.attributes.get("rel") == "author" or any(w in words for w in _BYLINE_WORDS):
+                name = " ".join((node.text(deep=True) or "").split())
+                if name and len(name) <= 120:
+                    byline = byline or name
+                    return
+            if any(w in words.split() or f"{w}-" in words for w in _SHARE_WORDS):
+                return
         if (node.tag != "-text" and any(w in _classes(node).split() for w in ("label", "badge", "flag"))
                 and (node.text() or "").strip().lower() in _PINNED_LABELS):
             return
@@ -239,7 +308,7 @@ def _content(nodes: list[LexborNode], marker: LexborNode | None,
 
     for node in nodes:
         visit(node)
-    return texts, htmls, embeds, headline
+    return texts, htmls, embeds, headline, byline
 
 
 def _page_date(root: LexborNode) -> date | None:
@@ -268,7 +337,8 @@ def _page_date(root: LexborNode) -> date | None:
     return None
 
 
-def _resolve_times(markers: list[_Marker], pinned: list[bool], page_day: date) -> list[datetime]:
+def _resolve_times(markers: list[_Marker], pinned: list[bool], page_day: date,
+                   local: timedelta | None) -> list[datetime]:
     """UTC times of the markers. A page without full dates is newest first unless its times rise;
     walking down it, a time out of order means the day changed. Pinned entries sit out of order, so
     they do not move the day."""
@@ -287,11 +357,9 @@ def _resolve_times(markers: list[_Marker], pinned: list[bool], page_day: date) -
             out.append(mk.when)
             prev = prev if pin else mk.when
             continue
-        offset = zone_offset(mk.zone)
+        offset = zone_offset(mk.zone) if mk.zone_known else (local if local is not None else zone_offset(mk.zone))
         if offset is None:
             raise ParseError(f"unknown time zone {mk.zone!r} at {mk.hour:02d}:{mk.minute:02d}")
-        if mk.hour > 23 or mk.minute > 59:
-            raise ParseError(f"impossible time {mk.hour:02d}:{mk.minute:02d}")
         base = datetime(page_day.year, page_day.month, page_day.day, mk.hour, mk.minute, tzinfo=UTC) - offset
         when = base + timedelta(days=-shift if newest_first else shift)
         if pin:
@@ -332,10 +400,165 @@ def _is_pinned(container: LexborNode) -> bool:
     return label is not None and (label.text() or "").strip().lower() in _PINNED_LABELS
 
 
-def parse_html(text: str, story: str, *, today: date | None = None) -> ParsedPage:
+def _canon(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _pair(update: Update, text: str) -> bool:
+    """Whether a visible entry's text is the structured update's: the start of one is in the other."""
+    probe = _canon(update.body if not update.body_is_html else LexborHTMLParser(update.body).text() or "")[:48]
+    probe = probe or _canon(update.headline or "")[:48]
+    visible = _canon(text)
+    return len(probe) >= 12 and (probe in visible or visible[:48] in probe and len(visible) >= 12)
+
+
+def _offset_from_pairs(updates: list[Update], markers: list[_Marker], contents: list[str],
+                       page_day: date) -> timedelta | None:
+    """The UTC offset of the times the page shows without a zone, from entries also in its structured data:
+    shown "00:30" against a stated 23:30Z says +01:00."""
+    votes: Counter[timedelta] = Counter()
+    for marker, text in zip(markers, contents, strict=True):
+        if marker.zone_known or not text:
+            continue
+        for update in updates:
+            if update.published_at is not None and _pair(update, text):
+                shown = datetime(page_day.year, page_day.month, page_day.day, marker.hour, marker.minute,
+                                 tzinfo=UTC)
+                actual = update.published_at.astimezone(UTC).replace(second=0, microsecond=0)
+                minutes = round(((shown - actual).total_seconds() / 60) / 15) * 15 % 1440
+                votes[timedelta(minutes=minutes - 1440 if minutes > 840 else minutes)] += 1
+                break
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _local_offset(tz: tzinfo | None, page_day: date) -> timedelta | None:
+    if tz is None:
+        return None
+    return datetime(page_day.year, page_day.month, page_day.day, 12, tzinfo=tz).utcoffset()
+
+
+def _update_id(story: str, update: Update) -> str | None:
+    if not update.id:
+        return None
+    fragment = update.id.rsplit("#", 1)[1] if "#" in update.id else ""
+    if 0 < len(fragment) <= 80:
+        return f"u-{fragment}"
+    return f"u-{hashlib.blake2b(update.id.encode(), digest_size=10).hexdigest()}"
+
+
+def _without_labels(texts: list[str], htmls: list[str], *labels: str | None) -> tuple[list[str], list[str]]:
+    """The paragraphs without leading ones that repeat a byline or headline, or are only a time label."""
+    known = {_canon(label) for label in labels if label}
+    canon = [_canon(text) for text in texts[:4]]
+    for index, paragraph in enumerate(canon[1:], start=1):  # "Frances Watkins", then the headline
+        if paragraph in known and all(len(text) <= 60 for text in texts[:index]):
+            texts, htmls = texts[index + 1:], htmls[index + 1:]
+            break
+    while texts and (_canon(texts[0]) in known or not TIME_LABEL.sub("", texts[0]).strip()):
+        texts, htmls = texts[1:], htmls[1:]
+    if texts:
+        first = TIME_LABEL.sub("", texts[0], count=1) if _TIME_LABEL_START.match(texts[0]) else texts[0]
+        texts = [first, *texts[1:]]
+    return texts, htmls
+
+
+def _entry_from_update(story: str, update: Update, visible: _Draft | None, ordinal: int = 0) -> RawEntry:
+    headline = update.headline
+    body_text = body_html = None
+    if update.body_is_html:
+        body_html = update.body
+    else:
+        body_text = update.body
+    embeds: list[Embed] = []
+    if visible is not None:
+        texts, htmls = _without_labels(visible.texts, visible.htmls, update.author, update.headline)
+        stated = _canon(update.body if not update.body_is_html else LexborHTMLParser(update.body).text() or "")
+        start = next((i for i, text in enumerate(texts) if stated and _canon(text)[:24] == stated[:24]), None)
+        if start is not None:  # where the news starts on the page: dates and headlines above it are not the text
+            shown = _canon("".join(texts[start:]))
+            if shown.startswith(stated[:-3] if len(stated) > 40 else stated):
+                # the page shows the whole text (the data may cut it short) and its HTML
+                body_text, body_html = "\n\n".join(texts[start:]), "".join(htmls[start:])
+        embeds = visible.embeds
+    if not body_text and not body_html:
+        body_text, headline = headline, None
+    plain = _canon(body_text or (LexborHTMLParser(body_html or "").text() or ""))
+    if headline and plain.startswith(_canon(headline)):
+        headline = None  # the "headline" is the start of the text (a cut copy of it)
+    when = update.published_at.astimezone(UTC) if update.published_at else None
+    entry_id = _update_id(story, update)
+    if entry_id is None:
+        entry_id = entry_id_for_time(story, when, ordinal) if when is not None else entry_id_for_content(
+            story, body_text or body_html or "")
+    return RawEntry(id=entry_id, body_text=body_text, body_html=body_html, headline=headline,
+                    author=update.author, url=update.url[:4000] if update.url else None, published_at=when,
+                    embeds=embeds)
+
+
+@dataclass
+class _Draft:
+    when: datetime
+    position: int
+    pinned: bool
+    texts: list[str]
+    htmls: list[str]
+    embeds: list[Embed]
+    headline: str | None
+    byline: str | None
+
+
+def _wire_entries(root: LexborNode, story: str, page_time: datetime | None) -> list[RawEntry]:
+    """A wire service's "The Latest" page: dateline blocks ("STOCKHOLM — …") between rules or ``___``."""
+    blocks: list[list[LexborNode]] = [[]]
+    for node in root.css("p, hr"):
+        text = (node.text(deep=True) or "").strip()
+        if node.tag == "hr" or _RULE.match(text):
+            blocks.append([])
+        elif text:
+            blocks[-1].append(node)
+    entries = []
+    for block in blocks:
+        while block and _CAPS_HEADER.match(block[0].text(deep=True) or ""):
+            block = block[1:]  # "HERE'S WHAT ELSE IS HAPPENING:" above the next dateline
+        if not block or not _DATELINE.match(block[0].text(deep=True) or ""):
+            continue  # the lists of links between the news
+        texts = [" ".join((node.text(deep=True) or "").split()) for node in block]
+        body_text = "\n\n".join(texts)
+        entries.append(RawEntry(id=entry_id_for_content(story, body_text), body_text=body_text,
+                                body_html="".join(node.html or "" for node in block), published_at=page_time))
+    return entries
+
+
+def _page_time(tree: LexborHTMLParser, blog: LiveBlog | None, local: timedelta | None) -> datetime | None:
+    """When the page says it was last published: structured data, meta tags, or a visible "Nov 23, 2020 at 5:02
+    AM" read in the page's zone."""
+    if blog is not None and (blog.modified_at or blog.published_at):
+        return (blog.modified_at or blog.published_at).astimezone(UTC)  # type: ignore[union-attr]
+    for key in ("article:modified_time", "article:published_time", "og:updated_time"):
+        meta = tree.css_first(f'meta[property="{key}"], meta[name="{key}"]')
+        when = parse_iso(meta.attributes.get("content")) if meta is not None else None
+        if when is not None:
+            return when.astimezone(UTC)
+    body = tree.body
+    match = _US_STAMP.search(body.text(separator="\n") if body is not None else "")
+    if match:
+        month = _MONTH_ABBR.get(match.group(1).lower()[:3])
+        if month:
+            hour = int(match.group(4)) % 12 + (12 if match.group(6).lower().startswith("p") else 0)
+            shown = datetime(int(match.group(3)), month, int(match.group(2)), hour, int(match.group(5)), tzinfo=UTC)
+            return shown - (local or timedelta(0))
+    return None
+
+
+def parse_html(text: str, story: str, *, today: date | None = None, tz: tzinfo | None = None,
+               now: datetime | None = None) -> ParsedPage:
     """Parse an HTML live-blog page into raw entries, oldest first.
 
-    Raises :class:`ParseError` when the page has no time-marked entry.
+    The page's schema.org ``LiveBlogPosting`` comes first (:mod:`.structured`); the visible entries
+    fill in what it cuts short or leaves out (older updates than the latest N it lists). Times shown
+    without a zone are read in ``tz`` when given, else in the zone the page's own data implies; with
+    no evidence they are taken as UTC and the page carries a warning. Raises :class:`ParseError` when
+    the page has no entry at all.
     """
     if "\x00" in text:
         raise ParseError("the document contains NUL bytes; it is not a text page")
@@ -345,48 +568,151 @@ def parse_html(text: str, story: str, *, today: date | None = None) -> ParsedPag
         raise ParseError("no HTML document")
     title_node = tree.css_first("h1") or tree.css_first("title")
     headline = " ".join((title_node.text() or "").split()) if title_node is not None else None
-    page_day = _page_date(root) or today or datetime.now(UTC).date()
+    blog = live_blog(tree)
+    updates = blog.updates if blog is not None else []
+    stated = stated_offsets(tree)
+    page_day = (_page_date(root) or _structured_day(blog, tree) or today or (now or datetime.now(UTC)).date())
+    warnings: list[str] = []
     _drop_noise(root)
-    markers = _markers(root)
-    if not markers:
-        raise ParseError("no live-blog entries found (expected <time> elements or times such as 19:16 GMT)")
+    reference = now or datetime.now(UTC)
+    if blog is not None and (blog.modified_at or blog.published_at):
+        reference = (blog.modified_at or blog.published_at).astimezone(UTC)  # type: ignore[union-attr]
+    markers = _markers(blog.container if blog is not None and blog.container is not None else root, reference)
     marker_ids = {mk.node.mem_id for mk in markers}
     stop = frozenset({"body", "html", "main"})
     located = [_entry_nodes(mk, marker_ids, stop) for mk in markers]
     pinned = [_is_pinned(container) for container, _ in located]
-    times = _resolve_times(markers, pinned, page_day)
-    drafts: dict[tuple[datetime, str], tuple[datetime, int, RawEntry]] = {}
-    for index, (mk, when, (_container, nodes), pin) in enumerate(zip(markers, times, located, pinned, strict=True)):
-        texts, htmls, embeds, entry_headline = _content(nodes, mk.node)
+    contents = [_content(nodes, mk.node) for mk, (_c, nodes) in zip(markers, located, strict=True)]
+    local = _local_offset(tz, page_day)
+    if local is None and any(not mk.zone_known for mk in markers):
+        local = _offset_from_pairs(updates, markers, ["\n\n".join(c[0]) for c in contents], page_day)
+        if local is None and stated:
+            local = stated.most_common(1)[0][0]
+        if local is None and not updates:
+            shown = next(mk for mk in markers if not mk.zone_known)
+            warnings.append(f"the page shows times without a time zone ({shown.hour:02d}:{shown.minute:02d}) and "
+                            "states none: they are taken as UTC; pass --tz to read them in the newsroom's zone")
+    times = _resolve_times(markers, pinned, page_day, local)
+    drafts: list[_Draft] = []
+    seen: dict[tuple[datetime, str], int] = {}
+    for index, (when, (_container, _nodes), pin, content) in enumerate(zip(times, located, pinned, contents,
+                                                                              strict=True)):
+        texts, htmls, embeds, entry_headline, byline = content
+        texts, htmls = _without_labels(texts, htmls, byline, entry_headline)
         if not texts:
             continue  # a time with nothing under it
-        body_text = "\n\n".join(texts)
-        key = (when, body_text)
-        if key in drafts:  # a pinned copy of an entry that also appears in the stream
-            first_when, first_index, first = drafts[key]
-            position = first_index if pin else -index  # order by the stream copy's place
-            drafts[key] = (first_when, position, first.model_copy(update={"key_event": True}))
+        key = (when, "\n\n".join(texts))
+        if key in seen:  # a pinned copy of an entry that also appears in the stream
+            first = drafts[seen[key]]
+            first.pinned = True
+            if not pin:
+                first.position = -index
             continue
-        drafts[key] = (when, -index, RawEntry(
-            body_text=body_text, body_html="".join(htmls), published_at=when, embeds=embeds,
-            headline=entry_headline, key_event=pin))
-    timeless = _timeless_blocks(located, marker_ids)
-    # oldest first; of two entries shown at the same minute, the lower one on the page is older
-    stream_times = [t for t, pin in zip(times, pinned, strict=True) if not pin] or times
-    newest_first = stream_times[0] >= stream_times[-1]
-    ordered = sorted(drafts.values(), key=lambda d: (d[0], d[1] if newest_first else -d[1]))
+        seen[key] = len(drafts)
+        drafts.append(_Draft(when, -index, pin, texts, htmls, embeds, entry_headline, byline))
+
     entries: list[RawEntry] = []
-    per_minute: dict[datetime, int] = {}
-    for when, _, entry in ordered:
-        minute = when.replace(second=0, microsecond=0)
-        ordinal = per_minute.get(minute, 0)
-        per_minute[minute] = ordinal + 1
-        entries.append(entry.model_copy(update={"id": entry_id_for_time(story, when, ordinal)}))
+    if updates:
+        used: set[int] = set()
+        per_minute: Counter[datetime] = Counter()
+        for update in sorted(updates, key=lambda u: (u.published_at is None,
+                                                     u.published_at and u.published_at.astimezone(UTC))):
+            match = next((i for i, d in enumerate(drafts) if i not in used and _pair(update, "\n\n".join(d.texts))),
+                         None)
+            if match is not None:
+                used.add(match)
+            minute = update.published_at.astimezone(UTC).replace(second=0, microsecond=0) if update.published_at \
+                else datetime.min.replace(tzinfo=UTC)
+            entries.append(_entry_from_update(story, update, drafts[match] if match is not None else None,
+                                              per_minute[minute]))
+            per_minute[minute] += 1
+        stated_times = [e.published_at for e in entries if e.published_at is not None]
+        oldest = min(stated_times) if stated_times else None
+        # the data lists the latest updates; what the page shows below the oldest of them is older news
+        oldest_minute = oldest.replace(second=0, microsecond=0) if oldest is not None else None
+        older = [d for i, d in enumerate(drafts)
+                 if i not in used and oldest_minute is not None and d.when < oldest_minute]
+        entries.extend(_entries_from_drafts(story, older, warnings))
+        entries.sort(key=lambda e: e.published_at or datetime.max.replace(tzinfo=UTC))
+    elif drafts:
+        entries = _entries_from_drafts(story, drafts, warnings)
+    if not markers and not updates:
+        page_time = _page_time(tree, blog, local if local is not None else _local_offset(tz, page_day))
+        entries = _wire_entries(root, story, page_time)
+        if entries and page_time is None:
+            warnings.append("a wire page with no time per entry and no page time: entries are stamped when published")
+        elif entries and tz is None and not stated and blog is None:
+            warnings.append("the page's time is shown without a time zone and is taken as UTC; pass --tz")
+        entries.reverse()  # the newest block is on top: oldest first
+    if not entries:
+        raise ParseError("no live-blog entries found (expected schema.org LiveBlogPosting data, <time> elements, "
+                         "times such as 19:16 GMT, or dateline blocks of a wire service's page)")
+    container = blog.container if blog is not None else None
+    if container is not None:  # the LiveBlogPosting element: each child is an update, with a time or not
+        timeless = [child for child in container.iter() if _contains(child, marker_ids) == 0]
+    else:
+        timeless = _timeless_blocks(located, marker_ids)
     for node in timeless:
-        texts, htmls, embeds, entry_headline = _content([node], None)
-        if texts:  # no time shown: identified by its content, stamped with the time of publishing
+        texts, htmls, embeds, entry_headline, byline = _content([node], None)
+        texts, htmls = _without_labels(texts, htmls, byline, entry_headline)
+        if texts and not updates:  # no time shown: identified by its content, stamped with the time of publishing
             body_text = "\n\n".join(texts)
             entries.append(RawEntry(id=entry_id_for_content(story, body_text), body_text=body_text,
                                     body_html="".join(htmls), embeds=embeds, headline=entry_headline,
-                                    key_event=_is_pinned(node)))
-    return ParsedPage(headline=headline or None, entries=entries)
+                                    author=byline, key_event=_is_pinned(node)))
+    if container is not None:
+        entries = _in_page_order(entries, list(container.iter()))
+    entries = _distinct_ids(entries)
+    return ParsedPage(headline=(blog.headline if blog is not None and blog.headline else headline) or None,
+                      entries=entries, warnings=list(dict.fromkeys(warnings)))
+
+
+def _distinct_ids(entries: list[RawEntry]) -> list[RawEntry]:
+    """The same text shown as separate updates ("Kosmetyka toru." each time the track is graded) gets its
+    occurrence in the id, counted oldest first so a new update on top leaves the older ids as they were."""
+    seen: Counter[str] = Counter()
+    distinct = []
+    for entry in entries:
+        seen[entry.id or ""] += 1
+        if seen[entry.id or ""] > 1:
+            entry = entry.model_copy(update={"id": f"{entry.id}-{seen[entry.id or '']}"})
+        distinct.append(entry)
+    return distinct
+
+
+def _in_page_order(entries: list[RawEntry], children: list[LexborNode]) -> list[RawEntry]:
+    """Entries of a LiveBlogPosting element in the order of its children, oldest first: updates without a time
+    (a heat's result, a video) then sit among the others instead of after them all."""
+    texts = [_canon(child.text(deep=True) or "") for child in children]
+
+    def place(entry: RawEntry) -> int:
+        probe = _canon(entry.body_text or "")[:40]
+        return next((i for i, text in enumerate(texts) if probe and probe in text), len(texts))
+
+    timed = [e.published_at for e in sorted(entries, key=place) if e.published_at is not None]
+    newest_first = len(timed) < 2 or timed[0] >= timed[-1]
+    return sorted(entries, key=place, reverse=newest_first)
+
+
+def _structured_day(blog: LiveBlog | None, tree: LexborHTMLParser) -> date | None:
+    when = (blog.published_at or blog.modified_at) if blog is not None else None
+    return when.date() if when is not None else stated_day(tree)
+
+
+def _entries_from_drafts(story: str, drafts: list[_Draft], warnings: list[str]) -> list[RawEntry]:
+    """Entries from visible drafts, oldest first, with ids from their displayed minute."""
+    if not drafts:
+        return []
+    stream = [d.when for d in drafts if not d.pinned] or [d.when for d in drafts]
+    newest_first = stream[0] >= stream[-1]
+    ordered = sorted(drafts, key=lambda d: (d.when, d.position if newest_first else -d.position))
+    entries: list[RawEntry] = []
+    per_minute: dict[datetime, int] = {}
+    for draft in ordered:
+        minute = draft.when.replace(second=0, microsecond=0)
+        ordinal = per_minute.get(minute, 0)
+        per_minute[minute] = ordinal + 1
+        entries.append(RawEntry(id=entry_id_for_time(story, draft.when, ordinal), body_text="\n\n".join(draft.texts),
+                                body_html="".join(draft.htmls), published_at=draft.when, embeds=draft.embeds,
+                                headline=draft.headline, author=draft.byline, key_event=draft.pinned))
+    return entries

@@ -52,6 +52,8 @@ class ParseError(ValueError):
 class ParsedPage:
     headline: str | None
     entries: list[RawEntry] = field(default_factory=list)
+    #: what the reader should know about how the page was read (e.g. times taken as UTC for want of a zone)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -19,3 +19,7 @@ def zone_offset(word: str | None) -> timedelta | None:
         return timedelta(0)
     hours = ZONE_OFFSETS.get(word.strip().upper())
     return None if hours is None else timedelta(hours=hours)
+
+#: Zone words that name several zones (IST: India, Ireland, Israel; CST: US Central, China; AST: Arabia,
+#: Atlantic): a page's own evidence of its zone wins over the table above for them.
+AMBIGUOUS_ZONES = frozenset({"IST", "CST", "AST"})

@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,8 @@ class Watcher:
     """Polls one source for one story and publishes its changes."""
 
     def __init__(self, source: str, story: str, publish: PublishFn, state_path: Path, *, deletes: bool = True,
-                 timeout: float = 20.0, session: aiohttp.ClientSession | None = None) -> None:
+                 timeout: float = 20.0, session: aiohttp.ClientSession | None = None,
+                 tz: tzinfo | None = None) -> None:
         self.source = source
         self.story = story
         self.publish = publish
@@ -90,6 +92,9 @@ class Watcher:
         self.deletes = deletes
         self.timeout = timeout
         self.session = session
+        #: the zone of times the source shows without one (``--tz``, set per watched source)
+        self.tz = tz
+        self.warned: set[str] = set()
         self.state = load_state(state_path, source, story)
 
     async def poll_once(self) -> list[Change]:
@@ -97,7 +102,12 @@ class Watcher:
         fetched = await fetch(self.source, self.state.validators, session=self.session, timeout=self.timeout)
         if fetched.body is None:
             return []
-        page = parse_document(decode_text(fetched.body), self.story, hint=fetched.content_type or self.source)
+        page = parse_document(decode_text(fetched.body, content_type=fetched.content_type), self.story,
+                              hint=fetched.content_type or self.source, tz=self.tz)
+        for warning in page.warnings:
+            if warning not in self.warned:  # once per watch, not at every poll
+                self.warned.add(warning)
+                log.warning("%s: %s", self.source, warning)
         changes = diff_entries(self.state.snapshot, with_ids(self.story, page.entries), deletes=self.deletes)
         published: list[Change] = []
         try:

@@ -36,3 +36,21 @@ def add_near_duplicates_argument(p: argparse.ArgumentParser) -> None:
                    help="a new entry that repeats an earlier one of its story: 'mark' delivers it with duplicate_of "
                         "so dashboards can fold it, 'drop' leaves it out and records it on newswire.entries.dlq "
                         "(default: $NEWSWIRE_NEAR_DUPLICATES or mark)")
+
+
+def add_tz_argument(parser: argparse.ArgumentParser) -> None:
+    """``--tz``: the zone of times a page shows without one (and states no zone for)."""
+    parser.add_argument("--tz", type=time_zone, metavar="ZONE",
+                        help="read times the page shows without a zone in this IANA zone, e.g. Europe/Rome "
+                             "(default: the zone the page's own data implies; with none, UTC and a warning)")
+
+
+def time_zone(value: str):  # noqa: ANN201 - a ZoneInfo; imported here so --help stays fast
+    """An IANA zone name as a tzinfo, or an argparse error naming the problem."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {value!r} (use an IANA name such as Europe/Rome)") from None

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
+from newswire.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    add_bootstrap_argument,
+    add_tz_argument,
+)
 from newswire.kafka import KafkaSettings
 from newswire.producers.detect import MAX_DOCUMENT_BYTES, decode_text, parse_document
 from newswire.producers.kafka import Publisher, PublishError
@@ -24,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="live-blog page (Markdown or HTML), RSS/Atom feed, or NDJSON")
     p.add_argument("--story", help="story id (default: the file name without extension)")
+    add_tz_argument(p)
     add_bootstrap_argument(p)
     p.set_defaults(func=run)
 
@@ -43,13 +51,15 @@ def run(args: argparse.Namespace) -> int:
             if path.stat().st_size > MAX_DOCUMENT_BYTES:
                 print(f"newswire publish: {name}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB", file=sys.stderr)
                 return EXIT_USAGE
-            page = parse_document(decode_text(path.read_bytes()), story, hint=path.name)
+            page = parse_document(decode_text(path.read_bytes()), story, hint=path.name, tz=args.tz)
         except OSError as exc:
             print(f"newswire publish: {name}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_USAGE
         except ParseError as exc:
             print(f"newswire publish: {name}: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        for warning in page.warnings:
+            print(f"newswire publish: {name}: warning: {warning}", file=sys.stderr)
         batches.append((name, story, page.entries))
     try:
         return asyncio.run(_publish(bootstrap, batches))

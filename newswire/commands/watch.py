@@ -13,7 +13,14 @@ from urllib.parse import urlparse
 import aiohttp
 from aiokafka.errors import KafkaError
 
-from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, add_bootstrap_argument
+from newswire.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    add_bootstrap_argument,
+    add_tz_argument,
+)
 from newswire.commands.publish import story_from_path
 from newswire.kafka import KafkaSettings
 from newswire.producers.fetch import FetchError, is_url
@@ -32,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("source", metavar="SOURCE", help="live-blog page, RSS/Atom feed or NDJSON file: path or URL")
     p.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between polls (default 30)")
     p.add_argument("--story", help="story id (default: the file or URL path name)")
+    add_tz_argument(p)
     add_bootstrap_argument(p)
     p.add_argument("--state", type=Path, help="state file (default under $XDG_STATE_HOME/newswire/)")
     p.add_argument("--no-deletes", dest="deletes", action="store_false",
@@ -74,7 +82,7 @@ async def _watch(args: argparse.Namespace, story: str, state: Path, bootstrap: s
             await pub.publish(story_id, entry, op=op)
 
         watcher = Watcher(args.source, story, publish, state, deletes=args.deletes, timeout=args.timeout,
-                          session=session)
+                          session=session, tz=args.tz)
         print(f"newswire watch: {args.source} → story {story} every {args.interval:g} s (state {state})",
               file=sys.stderr, flush=True)
         if args.once:

@@ -185,3 +185,37 @@ async def test_local_file_source_is_watched_by_mtime(tmp_path: Path) -> None:
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1_000_000_000))
     await watcher.poll_once()
     assert seen == [("create", "First text."), ("update", "First text, corrected.")]
+
+
+REAL_PAGE = Path(__file__).parents[2] / "data" / "real" / "pages" / "corkbeo.ie.html"
+NEW_UPDATE = ('{"@type":"BlogPosting","headline":"Cabinet to meet again","url":'
+              '"https://www.corkbeo.ie/news/local-news/level-3-live-cork-ireland-19056312#2259300",'
+              '"datePublished":"2020-10-06T21:40:00.000+01:00","articleBody":"The cabinet will meet again tomorrow '
+              'morning to sign off the Level 3 measures.","author":[{"@type":"Person","name":"Gavin O\'Callaghan"}]},')
+
+
+async def test_a_real_page_refetched_with_one_edit_and_one_new_update_gives_one_update_and_one_create(
+        site: tuple[ChangingSite, str], tmp_path: Path) -> None:
+    """Cork Beo's live page (26 updates) served as it was, then with one update's text edited and a new update on
+    top of its LiveBlogPosting: the second poll publishes exactly one update and one create."""
+    server, url = site
+    page = REAL_PAGE.read_text(encoding="utf-8")
+    server.body = page
+    seen: list[tuple[str, str | None, str]] = []
+
+    async def record(story: str, entry: RawEntry, op: Op) -> None:
+        seen.append((op, entry.id, entry.body_text or entry.body_html or ""))
+
+    async with aiohttp.ClientSession() as session:
+        watcher = Watcher(url, "cork", record, tmp_path / "state.json", session=session)
+        first = await watcher.poll_once()
+        assert len(first) == 26 and {c.op for c in first} == {"create"}
+        seen.clear()
+        server.body = (page.replace("Last night Tanaiste Leo Varadkar revealed",
+                                    "Late last night Tanaiste Leo Varadkar revealed")
+                       .replace('"liveBlogUpdate": [', '"liveBlogUpdate": [' + NEW_UPDATE, 1))
+        await watcher.poll_once()
+        assert sorted((op, entry_id) for op, entry_id, _ in seen) == [("create", "u-2259300"),
+                                                                       ("update", "u-2258190")]
+        assert [text[:40] for op, _, text in seen if op == "update"] == ["Late last night Tanaiste Leo Varadkar re"]
+        assert await watcher.poll_once() == []

@@ -27,10 +27,16 @@ def test_each_fixture_is_detected_and_parsed(name: str, fmt: Format) -> None:
     assert parse_document(text, "s").entries
 
 
-def test_invalid_utf8_is_refused_with_the_offset() -> None:
-    """Bytes that are not UTF-8 raise DecodeError naming the offset."""
-    with pytest.raises(DecodeError, match="offset 6"):
-        decode_text(b"hello \xff\xfe world")
+def test_a_byte_order_mark_that_lies_is_refused_with_the_reason() -> None:
+    """Truly undecodable input (a UTF-16 mark before an odd byte count) raises DecodeError saying why."""
+    with pytest.raises(DecodeError, match="byte-order mark says utf-16"):
+        decode_text(b"\xff\xfeh\x00i\x00\x00")
+
+
+def test_binary_data_is_refused() -> None:
+    """Bytes no encoding fits (NULs and control bytes throughout) are refused, not read as some code page."""
+    with pytest.raises(DecodeError):
+        decode_text(bytes(range(256)) * 8)
 
 
 def test_nul_bytes_are_refused() -> None:
