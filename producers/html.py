@@ -574,9 +574,8 @@ def parse_html(text: str, story: str, *, today: date | None = None, tz: tzinfo |
     page_day = (_page_date(root) or _structured_day(blog, tree) or today or (now or datetime.now(UTC)).date())
     warnings: list[str] = []
     _drop_noise(root)
-    reference = now or datetime.now(UTC)
-    if blog is not None and (blog.modified_at or blog.published_at):
-        reference = (blog.modified_at or blog.published_at).astimezone(UTC)  # type: ignore[union-attr]
+    # relative times ("5 min ago") count back from the page's own time, else from now
+    reference = _page_time(tree, blog, _local_offset(tz, page_day)) or now or datetime.now(UTC)
     markers = _markers(blog.container if blog is not None and blog.container is not None else root, reference)
     marker_ids = {mk.node.mem_id for mk in markers}
     stop = frozenset({"body", "html", "main"})

@@ -150,3 +150,60 @@ def test_unknown_zone_word_is_a_parse_error() -> None:
     """A time with a zone word newswire cannot place raises ParseError naming it."""
     with pytest.raises(ParseError, match="XYZ"):
         parse_html("<html><body><div><b>10:00 XYZ</b><p>text</p></div></body></html>", "s")
+
+
+def _relative_page(markers: list[str]) -> str:
+    items = "".join(f'<article class="post"><span class="when">{m}</span><p>Post {i} about the count.</p></article>'
+                    for i, m in enumerate(markers))
+    return ('<html><head><meta property="article:modified_time" content="2024-05-02T12:00:00+02:00"></head>'
+            f"<body><main>{items}</main></body></html>")
+
+
+def test_relative_times_are_resolved_against_the_pages_own_time() -> None:
+    """"2h ago", "5 min fa", "il y a 3 minutes", "hace 10 minutos": before the page's 10:00Z."""
+    entries = parse_html(_relative_page(["2h ago", "5 min fa", "il y a 3 minutes", "hace 10 minutos"]), "s").entries
+    assert {e.body_text: e.published_at.isoformat() for e in entries} == {
+        "Post 0 about the count.": "2024-05-02T08:00:00+00:00",
+        "Post 1 about the count.": "2024-05-02T09:55:00+00:00",
+        "Post 2 about the count.": "2024-05-02T09:57:00+00:00",
+        "Post 3 about the count.": "2024-05-02T09:50:00+00:00",
+    }
+
+
+def test_a_duration_is_not_a_time() -> None:
+    """"5 min" alone (no "ago", "fa", "il y a"…) is not an entry time."""
+    with pytest.raises(ParseError):
+        parse_html(_relative_page(["5 min", "10 minutes"]), "s")
+
+
+def test_zone_less_times_take_the_offset_the_page_states() -> None:
+    """A page stating +02:00 in its meta data and showing "14:05": 12:05Z, and no warning."""
+    html = ('<html><head><meta property="article:published_time" content="2024-05-02T09:00:00+02:00"></head><body>'
+            '<div class="live"><h3>14:05</h3><p>Polls close.</p><h3>13:50</h3><p>Turnout is high.</p></div></body>'
+            "</html>")
+    page = parse_html(html, "s")
+    assert [e.published_at.isoformat() for e in page.entries] == ["2024-05-02T11:50:00+00:00",
+                                                                   "2024-05-02T12:05:00+00:00"]
+    assert page.warnings == []
+
+
+def test_an_ambiguous_zone_word_takes_the_pages_stated_offset() -> None:
+    """"(IST)" on a page stating +05:30 is India's time, not Irish Standard Time."""
+    html = ('<html><head><meta property="article:published_time" content="2023-11-02T10:00:00+05:30"></head><body>'
+            '<div class="live"><h3>21:06 (IST)</h3><p>It is a wrap.</p><h3>20:50 (IST)</h3><p>Six!</p></div>'
+            "</body></html>")
+    assert [e.published_at.isoformat() for e in parse_html(html, "s").entries] == [
+        "2023-11-02T15:20:00+00:00", "2023-11-02T15:36:00+00:00"]
+
+
+def test_zone_less_times_with_no_evidence_warn_and_tz_reads_them() -> None:
+    """No zone anywhere: UTC with a warning naming --tz; with tz=Europe/Rome (summer) 14:05 is 12:05Z."""
+    from zoneinfo import ZoneInfo
+
+    html = ('<html><body><p>2 May 2024</p><div class="live"><h3>14:05</h3><p>Polls close.</p></div></body>'
+            "</html>")
+    guessed = parse_html(html, "s")
+    assert guessed.entries[0].published_at.isoformat() == "2024-05-02T14:05:00+00:00"
+    assert "taken as UTC" in guessed.warnings[0] and "--tz" in guessed.warnings[0]
+    read = parse_html(html, "s", tz=ZoneInfo("Europe/Rome"))
+    assert read.entries[0].published_at.isoformat() == "2024-05-02T12:05:00+00:00" and read.warnings == []
