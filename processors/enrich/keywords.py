@@ -2,14 +2,21 @@
 
 Names (people, organisations, places) count double; content words are words of four letters
 or more that are not function words, in lower case. At most :data:`MAX_KEYWORDS`.
+
+Function words are English ones, plus those of the entry's language (``entry.language``, set by
+the language enricher before this one) from stopwords-iso (the ``stopwordsiso`` package, 50+
+languages): without them an Italian entry's keywords were "degli", "hanno", "secondo".
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 from itertools import filterfalse
 from typing import Any
+
+import stopwordsiso
 
 from newswire.schemas import Entry
 from newswire.schemas.model import MAX_TEXT
@@ -45,6 +52,14 @@ def _words(text: str, lowered: str) -> list[str]:
     return [word for word in words if len(word) <= MAX_TEXT]  # "İ" lower-cases to two characters
 
 
+@cache
+def _function_words(language: str | None) -> frozenset[str]:
+    """The words never taken as keywords in a text of ``language`` (English ones always: quotes, names)."""
+    if language is None or language == "en" or not stopwordsiso.has_lang(language):
+        return _IGNORED
+    return _IGNORED | frozenset(word.lower() for word in stopwordsiso.stopwords(language))
+
+
 def keywords(entry: Entry) -> dict[str, Any]:
     """Up to eight keywords, most frequent first (ties in order of appearance)."""
     text = entry_text(entry)
@@ -52,7 +67,7 @@ def keywords(entry: Entry) -> dict[str, Any]:
     scores = {name: 2 * count for name, count in mentioned.items()}
     lowered = text.lower()
     words = _words(text, lowered)
-    unwanted = {*_IGNORED.intersection(words), *" ".join(mentioned).lower().split()}
+    unwanted = {*_function_words(entry.language).intersection(words), *" ".join(mentioned).lower().split()}
     if "http" in lowered:
         unwanted.update(word for word in words if "http" in word)
     # Unwanted words are left out before counting (in C): counting them and deleting them costs more.

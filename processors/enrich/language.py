@@ -33,7 +33,10 @@ for _code, _words in _FUNCTION_WORDS.items():
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _code)
 _FUNCTION_WORD_SET = frozenset(_WORD_LANGUAGES)
 _WORDS = re.compile(r"[^\W\d_]+")
-_NOT_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")
+#: A letter none of the fast path's languages writes (their letters are ASCII and Latin-1's, with œ): Polish "ł",
+#: Czech "ř", Turkish "ş" and every other script go to py3langid, whose function-word count would read Polish "na",
+#: "do" as Portuguese.
+_NOT_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u00ff\u0152\u0153]")
 _SAMPLE = 600
 #: Every ASCII character but a-z to a space: on ASCII text, splitting after it finds the words ``_WORDS`` finds.
 _ASCII_NOT_LOWER = str.maketrans({chr(code): " " for code in range(128) if not "a" <= chr(code) <= "z"})

@@ -239,7 +239,9 @@ def _verdict(words: tuple[str, ...]) -> _Verdict:
         return _NOTHING
     place = PLACES.get(joined)
     if place is not None:
-        if place.is_country or count > 1 or not (joined in GIVEN_NAMES or place.population < _SMALL_CITY):
+        # a one- or two-letter town ("Do", in Iran) is a word of some language far more often than the town
+        if place.is_country or count > 1 or len(joined) > 2 and not (
+                joined in GIVEN_NAMES or place.population < _SMALL_CITY):
             return _Verdict("place", 0, count)
     if count >= 2 and words[0] in GIVEN_NAMES:
         return _Verdict("person", 0, count)
