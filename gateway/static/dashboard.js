@@ -29,6 +29,7 @@ function render(entry) {
   text(time, isNaN(when) ? "" : when.toISOString().slice(11, 16) + " GMT");
   text(el.querySelector(".op"), entry.version > 1 ? "edited (v" + entry.version + ")" : "");
   text(el.querySelector(".headline"), entry.headline || "");
+  text(el.querySelector(".byline"), entry.author ? "by " + entry.author : "");
   text(el.querySelector(".body"), entry.body_text || "");
   const quotes = el.querySelector(".quotes");
   for (const q of entry.quotes || []) {
