@@ -21,8 +21,10 @@ $(VENV)/.test-installed: pyproject.toml setup.py gateway/_fanout.c | $(BIN)/pyth
 run: $(VENV)/.run-installed
 	$(BIN)/newswire up --demo
 
-## test: the whole suite (unit, integration on the embedded broker, browser end to end)
+## test: lint, type check and the whole suite (unit, integration on the embedded broker, browser end to end)
 test: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/python tests/typecheck.py
 	bash tests/setup-system.sh
 	$(BIN)/python -m pytest
 
@@ -30,12 +32,14 @@ test: $(VENV)/.test-installed
 test-unit: $(VENV)/.test-installed
 	$(BIN)/python -m pytest tests/unit
 
+## lint: ruff and mypy (strict on the pure cores), as make test runs them
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
+	$(BIN)/python tests/typecheck.py
 
 ## bench: every benchmark, printing its figures
 bench: $(VENV)/.test-installed
 	bash bench/run-all.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -282,8 +282,9 @@ class GatewayServer:
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port, reuse_port=True, backlog=4096)
         await site.start()
         server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        sockets = getattr(server, "sockets", None)
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
         loop = asyncio.get_running_loop()
         if self._collections is not None:
             self._collections.start(time.monotonic())
@@ -307,8 +308,8 @@ class GatewayServer:
                    for ws in list(self._websockets)]
         if closing:
             _, late = await asyncio.wait(closing, timeout=self.settings.close_grace_s)
-            for task in late:
-                task.cancel()
+            for unfinished in late:
+                unfinished.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
         if self._flush_handle is not None:
@@ -428,7 +429,7 @@ class GatewayServer:
         checked = partitions_checked = time.monotonic()
         while True:
             batch = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS, max_records=10_000)
-            records = []
+            records: list[Any] = []
             for tp, messages in batch.items():
                 partition = tp.partition
                 records.extend((partition, m.offset, m.value, m.timestamp) for m in messages)
@@ -645,7 +646,7 @@ class GatewayServer:
         transport = request.transport
         assert transport is not None
         session = self.hub.open_session("ws")
-        out = _WsOut(ws, transport)  # type: ignore[arg-type]
+        out = _WsOut(ws, transport)
         session.io = out
         self._websockets.add(ws)
         token = request.query.get("token")

@@ -89,4 +89,4 @@ class GatewaySettings:
 
     def replace(self, **changes: object) -> GatewaySettings:
         """A copy with some values changed (CLI flags; ``None`` values are ignored)."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]

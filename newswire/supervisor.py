@@ -51,7 +51,7 @@ class RestartPolicy:
             self.failures.popleft()
         if len(self.failures) >= self.max_failures:
             return None
-        return min(self.initial_delay * 2 ** (len(self.failures) - 1), self.max_delay)
+        return float(min(self.initial_delay * 2 ** (len(self.failures) - 1), self.max_delay))
 
 
 class Part:

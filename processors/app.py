@@ -25,7 +25,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 import orjson
@@ -91,8 +91,8 @@ class ProcessorSettings:
     batch_within_ms: float = field(default_factory=lambda: env_float("NEWSWIRE_PROCESSOR_BATCH_WITHIN_MS", 5.0))
     #: A new entry that repeats an earlier one: ``mark`` delivers it with ``duplicate_of`` (the default: if the
     #: rule is wrong, nothing is lost), ``drop`` leaves it out of newswire.entries and records it on the DLQ.
-    near_duplicates: NearDuplicatePolicy = field(default_factory=lambda: env_choice(  # type: ignore[assignment]
-        "NEWSWIRE_NEAR_DUPLICATES", "mark", ("mark", "drop")))
+    near_duplicates: NearDuplicatePolicy = field(default_factory=lambda: cast(NearDuplicatePolicy, env_choice(
+        "NEWSWIRE_NEAR_DUPLICATES", "mark", ("mark", "drop"))))
 
 
 class EntriesReader:

@@ -122,7 +122,7 @@ def shingle_hashes(words: list[str]) -> np.ndarray:
     hashes = _word_hashes(words)
     if len(hashes) < 2:
         return hashes
-    return hashes[:-1] * _PAIR_MULTIPLIER + hashes[1:]  # uint32 arithmetic wraps, as a hash should
+    return hashes[:-1] * _PAIR_MULTIPLIER + hashes[1:]  # type: ignore[no-any-return]  # uint32 wraps, as a hash should
 
 
 def minhash_values(hashes: np.ndarray) -> np.ndarray:
@@ -225,7 +225,7 @@ class SignatureSet:
         if not len(rows):
             return []
         best_first = rows[np.argsort(-matches[rows], kind="stable")][:limit]
-        return [(self._ids[row], self._posts[row]) for row in best_first]  # type: ignore[misc]
+        return [(self._ids[row], self._posts[row]) for row in best_first if self._ids[row] is not None]
 
 
 def _values(signature_hex: str) -> np.ndarray:

@@ -7,8 +7,9 @@ the id and the reason, under the ``drop`` policy (:data:`NearDuplicatePolicy`). 
 already delivered is always delivered, as an update, marked when it now repeats another entry.
 
 No Kafka here: the faust agent (:mod:`newswire.processors.app`) passes the record's
-bytes and the state mappings (faust tables there, dicts in tests) and sends what
-comes back. State is written by :meth:`Processor.apply`, only for emitted entries.
+bytes and sends what comes back. The state (:class:`PartitionState`, per input partition)
+is plain memory, rebuilt from ``newswire.entries`` after a restart; it is written by
+:meth:`Processor.apply`, only for emitted entries.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from newswire.landmarks import Landmark
 from newswire.schemas import DeadLetter, DeadLetterSource, Entry, SchemaError, decode_raw
@@ -95,11 +96,11 @@ class PartitionState:
     def absorb(self, entry: Entry | dict[str, Any], signature: bytes | None | Literal["compute"] = "compute") -> None:
         """Take an emitted entry (model or decoded JSON) into the state, unless the state already knows
         a newer version / seq. ``signature="compute"`` derives it from the body text."""
-        data = entry if isinstance(entry, dict) else {"story": entry.story, "id": entry.id, "version": entry.version,
-                                                      "op": entry.op, "seq": entry.seq, "epoch": entry.epoch,
-                                                      "fingerprint": entry.fingerprint, "body_text": entry.body_text,
-                                                      "body_html": entry.body_html, "embeds": entry.embeds,
-                                                      "duplicate_of": entry.duplicate_of}
+        # a dict literal, not model_dump(): this runs for every emitted entry
+        data: dict[str, Any] = entry if isinstance(entry, dict) else {
+            "story": entry.story, "id": entry.id, "version": entry.version, "op": entry.op, "seq": entry.seq,
+            "epoch": entry.epoch, "fingerprint": entry.fingerprint, "body_text": entry.body_text,
+            "body_html": entry.body_html, "embeds": entry.embeds, "duplicate_of": entry.duplicate_of}
         story, entry_id, version = data["story"], data["id"], data["version"]
         story_state = self.stories.get(story)
         if story_state is None or data["seq"] > story_state["seq"]:
@@ -138,8 +139,9 @@ def dead_letter(reason: str, value: bytes, source: DeadLetterSource, key: bytes 
         text, encoding = value.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = base64.b64encode(value).decode("ascii"), "base64"
+    encoding = cast(Literal["utf-8", "base64"], encoding)
     key_text = key.decode("utf-8", "replace") if key is not None else None
-    return DeadLetter(reason=reason, source=source, key=key_text, value=text, value_encoding=encoding,  # type: ignore[arg-type]
+    return DeadLetter(reason=reason, source=source, key=key_text, value=text, value_encoding=encoding,
                       received_at=now, duplicate_of=duplicate_of)
 
 

@@ -62,15 +62,15 @@ def _codec(name: str) -> str | None:
 def _declared(data: bytes, content_type: str | None) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if content_type:
-        match = _HEADER_CHARSET.search(content_type)
-        if match and (codec := _codec(match.group(1))):
+        header = _HEADER_CHARSET.search(content_type)
+        if header and (codec := _codec(header.group(1))):
             found.append((codec, "http"))
     head = data[:4096]
-    match = _XML_PROLOG.match(head)
-    if match and (codec := _codec(match.group(1).decode("ascii"))):
+    prolog = _XML_PROLOG.match(head)
+    if prolog and (codec := _codec(prolog.group(1).decode("ascii"))):
         found.append((codec, "xml"))
-    match = _META_CHARSET.search(head)
-    if match and (codec := _codec(match.group(1).decode("ascii"))):
+    meta = _META_CHARSET.search(head)
+    if meta and (codec := _codec(meta.group(1).decode("ascii"))):
         found.append((codec, "meta"))
     return found
 

@@ -166,11 +166,11 @@ def _entry(block: _Block, when: datetime, entry_id: str) -> RawEntry:
     htmls: list[str] = []
     embeds: list[Embed] = []
     for para in _paragraphs(block.lines):
-        if _EMBED_START.match(para):
+        if start := _EMBED_START.match(para):
             embed = _embed(para)
             embeds.append(embed)
             texts.append(f"{embed.author}: {embed.text}")
-            htmls.append(f'<blockquote class="embed"><p>{_inline_html(para[_EMBED_START.match(para).end():].strip())}'
+            htmls.append(f'<blockquote class="embed"><p>{_inline_html(para[start.end():].strip())}'
                          f"</p>&mdash; {html.escape(embed.author or '')}</blockquote>")
         else:
             texts.append(_plain(para))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
@@ -56,3 +57,16 @@ async def browser() -> AsyncIterator[Browser]:
             yield chromium
         finally:
             await chromium.close()
+
+
+#: Markers every test under a folder carries, set here so no test file can forget them:
+#: ``pytest -m "not integration"`` runs what needs no broker, ``-m faults`` the fault tier.
+FOLDER_MARKERS = {"integration": ("integration",), "faults": ("integration", "faults"), "packaging": ("packaging",)}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).parent
+    for item in items:
+        folder = item.path.relative_to(root).parts[0] if item.path.is_relative_to(root) else ""
+        for marker in FOLDER_MARKERS.get(folder, ()):
+            item.add_marker(marker)

@@ -113,7 +113,7 @@ def _worker_class() -> type:
     replayed by the next worker, which the processor's replay rules make harmless."""
     from faust import Worker
 
-    class DeadlineWorker(Worker):  # type: ignore[misc]
+    class DeadlineWorker(Worker):
         def _schedule_shutdown(self, signal: signal.Signals) -> None:
             timer = threading.Timer(SHUTDOWN_DEADLINE_S, _exit_after_deadline)
             timer.daemon = True

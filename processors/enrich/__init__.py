@@ -46,7 +46,7 @@ _BUILT_IN = frozenset(id(enricher) for enricher in DEFAULT_ENRICHERS)
 @cache
 def _field_adapter(name: str) -> TypeAdapter[Any]:
     field = Entry.model_fields.get(name)
-    if field is None:
+    if field is None or field.annotation is None:
         raise ValueError(f"an enricher returned {name!r}, which is not a field of Entry")
     return TypeAdapter(field.annotation)
 

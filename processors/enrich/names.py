@@ -370,7 +370,7 @@ def analyse(text: str) -> tuple[Mention, ...]:
     previous_kind: Kind | None = None  # of the last name found, and where it ends
     previous_end = -1
     lowered: str | None = text.lower()
-    if len(lowered) != len(text):  # a letter whose lower case is longer
+    if len(text.lower()) != len(text):  # a letter whose lower case is longer
         lowered = None
     for match in _runs(text):
         offset = match.start()
