@@ -1,7 +1,8 @@
-"""The faust worker: wires ``newswire.entries.raw`` to :class:`~newswire.processors.pipeline.Processor`.
+"""The faust app: feeds ``newswire.entries.raw`` to a :class:`~newswire.processors.worker.Worker`.
 
-Only I/O lives here: the agent reads raw records, hands the bytes to the pipeline, and
-sends the outcome to ``newswire.entries`` or ``newswire.entries.dlq``.
+Only faust lives here: the agent hands batches of raw records to the worker, and the
+partition signals tell it what it holds; the worker applies the rules and sends each
+outcome to ``newswire.entries`` or ``newswire.entries.dlq``.
 
 Crash safety (each ``(id, version)`` on ``newswire.entries`` exactly once): the output topic
 is the state. An entry leaves on the same partition number as its raw record, and before a
@@ -22,7 +23,6 @@ import contextlib
 import gc
 import logging
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -36,28 +36,18 @@ from faust.exceptions import ConsumerNotStarted
 from newswire.kafka import KafkaSettings
 from newswire.kafka.faust_defaults import apply_faust_defaults
 from newswire.landmarks import Landmark, is_recreated, landmark_of
-from newswire.schemas import DeadLetterSource, Entry, encode, topics
-from newswire.schemas.cloudevents import (
-    CE_TYPE_ENTRY,
-    CE_TYPE_NEAR_DUPLICATE,
-    CE_TYPE_REJECTED,
-    cloudevents_headers,
-)
-from newswire.schemas.ninjs import to_ninjs
+from newswire.schemas import topics
 from newswire.settings import env_bool, env_choice, env_float, env_int, env_str
 
 from . import metrics
 from .difference import load_dictionary
 from .enrich.language import load_model as load_language_model
 from .pipeline import NearDuplicatePolicy, PartitionState, Processor
+from .worker import RawRecord, Worker
 
 __all__ = ["ProcessorSettings", "EntriesReader", "create_app"]
 
 log = logging.getLogger("newswire.processor")
-
-#: ``ce_source`` of every record a worker writes.
-CE_SOURCE = "newswire-processor"
-
 
 @dataclass(frozen=True)
 class ProcessorSettings:
@@ -163,14 +153,15 @@ def _freeze_long_lived() -> None:
     gc.freeze()
 
 
-def _landmark_setter(state: PartitionState, entry: Entry) -> Any:
-    """A done-callback for an entry's send: note where the entry landed (nothing if the send failed)."""
+class _FaustSink:
+    """The worker's :class:`~.worker.Sink` on faust's producer (started with the app, flushed before commits)."""
 
-    def note(sent: Any) -> None:
-        if not sent.cancelled() and sent.exception() is None:
-            state.note_on_topic(Landmark(sent.result().offset, entry.story, entry.id, entry.version))
+    def __init__(self, app: faust.App) -> None:
+        self.app = app
 
-    return note
+    async def send(self, topic: str, key: bytes | None, value: bytes, partition: int | None,
+                   headers: list[tuple[str, bytes]]) -> Any:
+        return await self.app.producer.send(topic, key, value, partition, None, headers)
 
 
 def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | None = None) -> faust.App:
@@ -204,25 +195,23 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     load_language_model()  # at start-up, not as a 0.7 s stall on the first entry that needs it
     load_dictionary()  # the same for the word list of spelling fixes
     reader = EntriesReader(kafka)
-    caught_up: set[int] = set()
-    next_offsets: dict[int, int] = {}
+    worker = Worker(processor, _FaustSink(app), reader, ninjs=settings.ninjs_topic,
+                    holds=lambda topic, partition: TopicPartition(topic, partition) in app.consumer.assignment(),
+                    on_caught_up=_freeze_long_lived)
 
     @app.on_partitions_revoked.connect
     async def _revoked(sender: object, revoked: set[TopicPartition], **kwargs: object) -> None:
+        worker.revoked(tp.partition for tp in revoked if tp.topic == topics.RAW)
         for tp in revoked:
             if tp.topic == topics.RAW:
-                caught_up.discard(tp.partition)  # another worker may emit for it before it comes back
-                next_offsets.pop(tp.partition, None)
                 with contextlib.suppress(KeyError):  # no lag sample yet
                     metrics.LAG.remove(str(tp.partition))
 
     @app.on_partitions_assigned.connect
     async def _assigned(sender: object, assigned: set[TopicPartition], **kwargs: object) -> None:
+        worker.assigned(tp.partition for tp in assigned if tp.topic == topics.RAW)
         for tp in assigned:
             if tp.topic == topics.RAW:
-                # Read newswire.entries back again before the next record: after a broker restart without
-                # storage the topic is new and empty, and the read-back resets the partition's state.
-                caught_up.discard(tp.partition)
                 # faust drops records at or below the last offset it read; a recreated raw topic starts at 0
                 # again, so a stale read offset would drop every new record without a word.
                 app.consumer._read_offset.pop(tp, None)
@@ -247,11 +236,11 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
             highwater = app.consumer.highwater(tp)
             if not highwater:
                 continue
-            position = next_offsets.get(tp.partition)
+            position = worker.next_offsets.get(tp.partition)
             if position is None:  # nothing handled there since it was assigned: where does the consumer stand?
                 position = await _consumer_position(tp)
                 if position is not None:  # asked once; a record handled there moves it on from here
-                    next_offsets[tp.partition] = position
+                    worker.next_offsets[tp.partition] = position
             if position is not None:
                 metrics.LAG.labels(str(tp.partition)).set(max(highwater - position, 0))
 
@@ -267,59 +256,12 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
     @app.agent(raw_topic)
     async def process(stream: faust.StreamT[bytes]) -> None:
         # Batches, not one event at a time: faust's per-event await chain and its Topic.send machinery
-        # cost more than the rules themselves. take_events acks a batch only after this body has handed
+        # cost more than the rules themselves. take_events acks a batch only after the worker has handed
         # every entry of it to the producer, and faust flushes the producer before it commits an offset,
         # so the crash-safety argument above holds per batch as it did per event.
-        producer = app.producer
         async for events in stream.take_events(settings.batch_max, within=settings.batch_within_ms / 1000):
-            for event in events:
-                await handle_one(producer, event.message)
-
-    async def handle_one(producer: Any, msg: Any) -> None:
-        partition = msg.partition
-        if partition not in caught_up:
-            if TopicPartition(msg.topic, partition) not in app.consumer.assignment():
-                return  # revoked while this batch was in hand: its new owner handles the record
-            started = time.monotonic()
-            count = await reader.catch_up(partition, processor.state(partition))
-            caught_up.add(partition)
-            _freeze_long_lived()
-            log.info("partition %d: read %d entries back from %s in %.2f s", partition, count,
-                     topics.ENTRIES, time.monotonic() - started)
-        source = DeadLetterSource(topic=msg.topic, partition=partition, offset=msg.offset)
-        outcome = processor.handle(msg.key, msg.value, source)
-        if outcome.near_verdict is not None:
-            metrics.NEAR_DUPLICATE_CHECKS.labels(outcome.near_verdict).inc()
-        if outcome.dropped is not None:
-            metrics.DUPLICATES.labels(outcome.dropped).inc()
-        if outcome.dead_letter is not None:
-            if outcome.dropped is not None:  # a near duplicate under the drop policy: the DLQ is its record
-                log.info("dropped %s[%d]@%d: %s", msg.topic, partition, msg.offset, outcome.dead_letter.reason)
-                ce_type = CE_TYPE_NEAR_DUPLICATE
-            else:
-                metrics.REJECTED.inc()
-                log.warning("rejected %s[%d]@%d: %s", msg.topic, partition, msg.offset, outcome.dead_letter.reason)
-                ce_type = CE_TYPE_REJECTED
-            headers = cloudevents_headers(f"{msg.topic}/{partition}/{msg.offset}", CE_SOURCE, ce_type,
-                                          int(time.time() * 1000))
-            await producer.send(topics.DLQ, msg.key, encode(outcome.dead_letter), None, None, headers)
-        elif outcome.entry is not None:
-            entry = outcome.entry
-            key = entry.story.encode()
-            # same partition number as the raw record: the read-back above finds it there
-            headers = cloudevents_headers(f"{entry.story}/{entry.id}/{entry.version}", CE_SOURCE, CE_TYPE_ENTRY,
-                                          entry.ts)
-            sent = await producer.send(topics.ENTRIES, key, encode(entry), partition, None, headers)
-            sent.add_done_callback(_landmark_setter(processor.state(partition), entry))
-            if settings.ninjs_topic:
-                await producer.send(topics.NINJS, key, orjson.dumps(to_ninjs(entry)), None, None, headers)
-            processor.apply(outcome)
-            metrics.PROCESSED.labels(entry.op).inc()
-            if entry.duplicate_of:
-                metrics.MARKED_DUPLICATES.inc()
-            metrics.LATENCY_SECONDS.observe(max(time.time() - entry.ts / 1000, 0.0))
-            for stage, seconds in outcome.timings.items():
-                metrics.STAGE_SECONDS.labels(stage).observe(seconds)
-        next_offsets[partition] = msg.offset + 1
+            await worker.handle_batch(
+                RawRecord(e.message.topic, e.message.partition, e.message.offset, e.message.key, e.message.value)
+                for e in events)
 
     return app
