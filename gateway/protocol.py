@@ -30,8 +30,21 @@ from typing import Any
 
 import jwt
 import orjson
+from pydantic import ValidationError
 
-from newswire.schemas.ws import entry_frame
+from newswire.schemas.ws import (
+    CLIENT_MESSAGE,
+    CLOSE_BAD_DATA,
+    CLOSE_FLOOD,
+    CLOSE_IDLE,
+    CLOSE_SLOW,
+    CLOSE_TOKEN_EXPIRED,
+    Auth,
+    Ping,
+    Subscribe,
+    Unsubscribe,
+    entry_frame,
+)
 
 from .settings import GatewaySettings
 
@@ -51,12 +64,7 @@ __all__ = [
     "parse_channel",
 ]
 
-#: Close codes (documented in docs/gateway.md). 1009 (frame too big) comes from the websocket layer.
-CLOSE_BAD_DATA = 1003  # a binary frame: the protocol is JSON text
-CLOSE_IDLE = 4000  # nothing received for idle_timeout_s
-CLOSE_TOKEN_EXPIRED = 4001  # the token behind a private subscription expired and was not refreshed
-CLOSE_SLOW = 4008  # unsent output passed max_buffer_bytes: the client reads too slowly
-CLOSE_FLOOD = 4029  # far more messages per second than max_messages_per_s
+#: Close codes: one definition, in the protocol's schema (newswire.schemas.ws), documented in docs/gateway.md.
 
 KINDS = ("story", "tag", "place", "person", "prefix")
 MAX_NAME = 200
@@ -372,30 +380,39 @@ class Hub:
         if not self._within_rate(session, now):
             return
         try:
-            msg = orjson.loads(data)
+            decoded = orjson.loads(data)
         except orjson.JSONDecodeError:
             return self._error(session, "bad_json", "messages are JSON objects")
-        if not isinstance(msg, dict):
+        if not isinstance(decoded, dict):
             return self._error(session, "bad_message", "messages are JSON objects with a type")
-        kind = msg.get("type")
-        if kind == "subscribe":
+        try:  # the message models of newswire.schemas.ws are the one definition of what a client may send
+            msg = CLIENT_MESSAGE.validate_python(decoded)
+        except ValidationError as exc:
+            return self._invalid(session, decoded, exc)
+        if isinstance(msg, Subscribe):
             self._subscribe(session, msg)
-        elif kind == "unsubscribe":
+        elif isinstance(msg, Unsubscribe):
             self._unsubscribe(session, msg)
-        elif kind == "auth":
-            token = msg.get("token")
-            if not isinstance(token, str):
-                return self._error(session, "bad_message", "auth needs a token string")
-            if self.authenticate(session, token):
+        elif isinstance(msg, Auth):
+            if self.authenticate(session, msg.token):
                 self._send(session, {"type": "authenticated", "exp": session.token_exp})
-        elif kind == "ping":
+        elif isinstance(msg, Ping):
             reply: dict[str, Any] = {"type": "pong", "ts": int(now * 1000)}
-            if "id" in msg:
-                reply["id"] = msg["id"]
+            if "id" in decoded:
+                reply["id"] = msg.id
             self._send(session, reply)
-        else:
-            self._error(session, "unknown_type",
-                        f"unknown message type {str(kind)[:40]!r}: use subscribe, unsubscribe, auth or ping")
+
+    def _invalid(self, session: Session, decoded: dict[str, Any], exc: ValidationError) -> None:
+        """The error for a message its model refuses: which field, and why."""
+        error = exc.errors()[0]
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            return self._error(session, "unknown_type", f"unknown message type {str(decoded.get('type'))[:40]!r}: "
+                                                        "use subscribe, unsubscribe, auth or ping")
+        where = ".".join(str(part) for part in error["loc"][1:])  # the first part is the message type
+        channel = decoded.get("channel") if isinstance(decoded.get("channel"), str) else None
+        code = "bad_since" if where.startswith("since") else "bad_message"
+        extra = {"channel": channel[:80]} if channel else {}
+        self._error(session, code, f"{decoded.get('type')}: {where or 'message'}: {error['msg']}"[:300], **extra)
 
     def reject_binary(self, session: Session) -> None:
         self.request_close(session, CLOSE_BAD_DATA, "binary frames are not supported: send JSON text")
@@ -452,25 +469,19 @@ class Hub:
                         f"at most {limit:g} messages per second; extra ones are dropped")
         return False
 
-    def _subscribe(self, session: Session, msg: dict[str, Any]) -> None:
-        name = msg.get("channel")
-        if not isinstance(name, str):
-            return self._error(session, "bad_message", "subscribe needs a channel string")
+    def _subscribe(self, session: Session, msg: Subscribe) -> None:
+        name = msg.channel
         try:
             kind, arg = parse_channel(name)
         except ValueError as exc:
             return self._error(session, "unknown_channel", str(exc), channel=name[:80])
-        since = msg.get("since")
-        epoch = msg.get("epoch")
+        since, epoch = msg.since, msg.epoch
         if not self._valid_since(kind, since):
             return self._error(session, "bad_since",
                                "since is a seq (integer ≥ 0) for story channels, and 0 or an object "
                                "{story: seq} for the others", channel=name)
-        if epoch is not None and not isinstance(epoch, str):
-            return self._error(session, "bad_message", "epoch must be a string", channel=name)
-        if "token" in msg:
-            if not isinstance(msg["token"], str) or not self.authenticate(session, msg["token"]):
-                return
+        if msg.token is not None and not self.authenticate(session, msg.token):
+            return
         if not self.allowed(session, name):
             return self._error(session, "forbidden", f"channel {name} needs a valid token that grants it",
                                channel=name)
@@ -485,20 +496,16 @@ class Hub:
         self.dirty_sessions.add(session)
 
     @staticmethod
-    def _valid_since(kind: str, since: Any) -> bool:
+    def _valid_since(kind: str, since: int | dict[str, int] | None) -> bool:
+        """What the model cannot say: a seq only for story channels, a cursor or 0 for the others."""
         if since is None:
             return True
-        if isinstance(since, int) and not isinstance(since, bool):
-            return since >= 0 and (kind == "story" or since == 0)
-        if kind != "story" and isinstance(since, dict):
-            return all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                       for k, v in since.items())
-        return False
+        if isinstance(since, int):
+            return kind == "story" or since == 0
+        return kind != "story"
 
-    def _unsubscribe(self, session: Session, msg: dict[str, Any]) -> None:
-        name = msg.get("channel")
-        if not isinstance(name, str):
-            return self._error(session, "bad_message", "unsubscribe needs a channel string")
+    def _unsubscribe(self, session: Session, msg: Unsubscribe) -> None:
+        name = msg.channel
         joined = any(j[0].name == name for j in session.joins)
         if name not in session.channels and not joined:
             return self._error(session, "not_subscribed", f"not subscribed to {name[:80]}", channel=name[:80])

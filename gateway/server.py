@@ -27,12 +27,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from newswire.kafka import ensure_topics, topic_partitions
 from newswire.schemas import topics
+from newswire.schemas.ws import CLOSE_REASONS, CLOSE_SLOW
 
 from .delivery import DeliveryQueue
 from .fanout import FanoutWriter
 from .gc_policy import FullCollections
 from .metrics import GatewayMetrics
-from .protocol import CLOSE_SLOW, BadRecord, Hub, Session, parse_channel
+from .protocol import BadRecord, Hub, Session, parse_channel
 from .settings import GatewaySettings
 
 __all__ = ["GatewayServer", "recreated_partitions", "probe_timer_was_late", "ws_close_frame", "ws_frames"]
@@ -49,7 +50,6 @@ PARTITIONS_CHECK_INTERVAL_S = 5.0
 #: How long the reader's poll waits for records before it looks at the probe again.
 POLL_TIMEOUT_MS = 100
 
-CLOSE_REASONS = {1003: "binary", 4000: "idle", 4001: "token_expired", 4008: "slow", 4029: "flood"}
 
 
 def ws_frames(payloads: list[bytes]) -> bytes:

@@ -27,6 +27,7 @@ from aiokafka.errors import KafkaError
 
 from newswire.schemas import Op, RawEntry, RawEvent
 from newswire.schemas.codec import SchemaError, loads, validate
+from newswire.schemas.model import STORY_ID_MAX, STORY_ID_PATTERN
 
 from .kafka import Publisher, PublishError, make_raw_event
 
@@ -37,7 +38,7 @@ log = logging.getLogger("newswire.ingest")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 #: The body a delete event carries when the request gives none (the schema needs some text).
 DELETED_BODY = "[deleted]"
-_STORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+_STORY = re.compile(STORY_ID_PATTERN)
 
 
 class EventSink(Protocol):
@@ -161,10 +162,11 @@ def create_app(sink: EventSink, *, token: str | None, insecure_dev: bool = False
         return None
 
     def check_story(request: web.Request) -> web.Response | None:
-        if not _STORY.match(request.match_info["story"]):
+        story = request.match_info["story"]
+        if not _STORY.match(story) or len(story) > STORY_ID_MAX:
             return _error(400, "invalid_story",
-                          "story ids are 1-200 of A-Z a-z 0-9 . _ : - (starting alphanumeric)",
-                          fields=[("story", "does not match ^[A-Za-z0-9][A-Za-z0-9._:-]*$")])
+                          f"story ids are 1-{STORY_ID_MAX} of A-Z a-z 0-9 . _ : - (starting alphanumeric)",
+                          fields=[("story", f"does not match {STORY_ID_PATTERN}")])
         return None
 
     async def read_entry(request: web.Request, *, required: bool = True) -> RawEntry | web.Response | None:

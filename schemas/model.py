@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "SCHEMA_VERSION",
+    "STORY_ID_PATTERN",
+    "STORY_ID_MAX",
+    "StoryId",
     "Op",
     "Embed",
     "Quote",
@@ -41,7 +44,10 @@ SCHEMA_VERSION = 1
 Op = Literal["create", "update", "delete"]
 
 MAX_TEXT = 200_000  # characters in one body; a live-blog entry is a few hundred
-StoryId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+#: A story id: 1 to 200 of A-Z a-z 0-9 . _ : -, starting with a letter or digit (a Kafka key and a channel name).
+STORY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+STORY_ID_MAX = 200
+StoryId = Annotated[str, Field(min_length=1, max_length=STORY_ID_MAX, pattern=STORY_ID_PATTERN)]
 EntryId = Annotated[str, Field(min_length=1, max_length=200)]
 
 

@@ -13,19 +13,31 @@ event, shared by every subscriber); the model documents the same shape.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter
 
 from .model import Entry, Op
 
-__all__ = ["Subscribe", "Unsubscribe", "Auth", "Ping", "Subscribed", "Unsubscribed", "EntryMessage", "Resync",
-           "Authenticated", "Pong", "Error", "entry_frame"]
+__all__ = ["Subscribe", "Unsubscribe", "Auth", "Ping", "ClientMessage", "CLIENT_MESSAGE", "Subscribed",
+           "Unsubscribed", "EntryMessage", "Resync", "Authenticated", "Pong", "Error", "entry_frame",
+           "CLOSE_BAD_DATA", "CLOSE_IDLE", "CLOSE_TOKEN_EXPIRED", "CLOSE_SLOW", "CLOSE_FLOOD", "CLOSE_REASONS"]
+
+#: Close codes the gateway sends, with the reason word its metrics use. 1009 (frame too big) and 1006 (the
+#: connection dropped) come from the websocket layer.
+CLOSE_BAD_DATA = 1003  # a binary frame: the protocol is JSON text
+CLOSE_IDLE = 4000  # nothing received for idle_timeout_s
+CLOSE_TOKEN_EXPIRED = 4001  # the token behind a private subscription expired and was not refreshed
+CLOSE_SLOW = 4008  # unsent output passed max_buffer_bytes: the client reads too slowly
+CLOSE_FLOOD = 4029  # far more messages per second than max_messages_per_s
+CLOSE_REASONS = {CLOSE_BAD_DATA: "binary", CLOSE_IDLE: "idle", CLOSE_TOKEN_EXPIRED: "token_expired",
+                 CLOSE_SLOW: "slow", CLOSE_FLOOD: "flood"}
 
 
 class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a client's "5" is not the seq 5, nor its true the seq 1
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Subscribe(_Msg):
@@ -55,6 +67,12 @@ class Ping(_Msg):
 
     type: Literal["ping"]
     id: str | int | None = None
+
+
+#: What a client may send, told apart by ``type``.
+ClientMessage = Annotated[Subscribe | Unsubscribe | Auth | Ping, Field(discriminator="type")]
+#: Validates a decoded client message, as the gateway does.
+CLIENT_MESSAGE: TypeAdapter[Subscribe | Unsubscribe | Auth | Ping] = TypeAdapter(ClientMessage)
 
 
 class Subscribed(_Msg):

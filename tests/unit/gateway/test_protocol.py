@@ -415,3 +415,56 @@ def test_aggregate_cursor_older_than_history_gets_resync_and_no_partial_replay()
     assert msgs[0]["recovered"] is False
     assert msgs[1]["type"] == "resync" and msgs[1]["reason"] == "history_too_short"
     assert seqs(msgs) == []
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ({"type": "ping", "id": 7, "extra": 1}, "bad_message"),  # the models forbid unknown fields
+    ({"type": "ping", "id": 1.5}, "bad_message"),
+    ({"type": "subscribe", "channel": "story:x", "since": "5"}, "bad_since"),  # strict: no "5" for 5
+    ({"type": "subscribe", "channel": "story:x", "since": True}, "bad_since"),  # nor true for 1
+    ({"type": "subscribe", "channel": "story:x", "epoch": 3}, "bad_message"),
+    ({"type": "subscribe", "channel": ""}, "bad_message"),
+    ({"type": "auth"}, "bad_message"),
+    ({"type": "unsubscribe", "channel": 5}, "bad_message"),
+])
+def test_client_messages_are_held_to_the_schema_models(message: dict[str, Any], code: str) -> None:
+    """What newswire.schemas.ws refuses, the hub refuses, naming the field; the session stays open."""
+    from pydantic import ValidationError
+
+    from newswire.schemas.ws import CLIENT_MESSAGE
+
+    with pytest.raises(ValidationError):
+        CLIENT_MESSAGE.validate_python(message)
+    hub, _ = make_hub()
+    s = hub.open_session()
+    send(hub, s, **message)
+    [error] = flush_for(hub, s)
+    assert (error["type"], error["code"]) == ("error", code) and error["message"]
+    assert s.close is None
+
+
+@pytest.mark.parametrize("message", [
+    {"type": "ping"}, {"type": "ping", "id": "a"}, {"type": "subscribe", "channel": "story:x"},
+    {"type": "subscribe", "channel": "story:x", "since": 0, "epoch": "e1"},
+    {"type": "subscribe", "channel": "tag:syria", "since": {"s": 3}},
+])
+def test_messages_the_models_accept_get_no_error(message: dict[str, Any]) -> None:
+    from newswire.schemas.ws import CLIENT_MESSAGE
+
+    CLIENT_MESSAGE.validate_python(message)
+    hub, _ = make_hub()
+    s = hub.open_session()
+    send(hub, s, **message)
+    assert not [m for m in flush_for(hub, s) if m["type"] == "error"]
+
+
+def test_the_story_id_pattern_is_the_one_the_documents_publish() -> None:
+    """AsyncAPI and OpenAPI documents show the pattern of newswire.schemas.model, the one definition."""
+    from pathlib import Path
+
+    from newswire.schemas.model import STORY_ID_PATTERN
+
+    root = Path(__file__).parents[3]
+    for document in (root / "schemas" / "asyncapi.yaml", root / "producers" / "openapi.json"):
+        text = document.read_text(encoding="utf-8")
+        assert STORY_ID_PATTERN in text and text.count("[A-Za-z0-9][A-Za-z0-9._:-]") == text.count(STORY_ID_PATTERN)
