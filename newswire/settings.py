@@ -1,25 +1,68 @@
 """Typed settings, read once at the edge from environment variables (and overridden by CLI flags).
 
-Every variable is documented in README.md ("Settings").
+Each service has one frozen settings object (:class:`~newswire.kafka.KafkaSettings`, the gateway's,
+the processor's, the ingest API's). Its fields are declared with the variable they come from, but a
+plain ``Settings()`` reads no environment: it has the defaults. The command that starts the service
+calls ``Settings.from_env()`` once and passes the object in; tests call ``from_env({...})`` with a
+dict instead of patching ``os.environ``. Every variable is documented in README.md ("Settings").
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
+from typing import Any, Self
 
-__all__ = ["SettingsError", "env_str", "env_int", "env_float", "env_bool", "env_choice"]
+__all__ = ["SettingsError", "FromEnv", "env_str", "env_int", "env_float", "env_bool", "env_choice", "source",
+           "var_str", "var_int", "var_float", "var_bool", "var_choice"]
+
+#: The variables settings fields read while ``from_env`` builds an object; none otherwise.
+_NOTHING: Mapping[str, str] = MappingProxyType({})
+_SOURCE: ContextVar[Mapping[str, str]] = ContextVar("newswire_settings_source", default=_NOTHING)
+
+
+def source() -> Mapping[str, str]:
+    """Where a settings field reads its variable: the mapping ``from_env`` was given (empty outside it)."""
+    return _SOURCE.get()
+
+
+@contextmanager
+def _reading(env: Mapping[str, str]) -> Iterator[None]:
+    token = _SOURCE.set(env)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
+class FromEnv:
+    """``from_env``: build a settings dataclass from environment variables, once, at the edge."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Self:
+        """The settings from ``env`` (default ``os.environ``), with ``overrides`` (CLI flags) on top.
+        A variable with an unusable value raises :class:`SettingsError` naming it."""
+        with _reading(os.environ if env is None else env):
+            return cls(**overrides)
 
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the variable."""
 
 
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
+def env_str(name: str, default: str, env: Mapping[str, str] | None = None) -> str:
+    return _env(env).get(name, default)
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, env: Mapping[str, str] | None = None) -> int:
+    raw = _env(env).get(name)
     if raw is None or raw == "":
         return default
     try:
@@ -31,8 +74,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
+def env_float(name: str, default: float, env: Mapping[str, str] | None = None) -> float:
+    raw = _env(env).get(name)
     if raw is None or raw == "":
         return default
     try:
@@ -41,8 +84,8 @@ def env_float(name: str, default: float) -> float:
         raise SettingsError(f"{name}={raw!r}: expected a number") from None
 
 
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> bool:
+    raw = _env(env).get(name)
     if raw is None or raw == "":
         return default
     low = raw.strip().lower()
@@ -53,11 +96,33 @@ def env_bool(name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r}: expected true or false")
 
 
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    raw = os.environ.get(name)
+def env_choice(name: str, default: str, choices: tuple[str, ...], env: Mapping[str, str] | None = None) -> str:
+    raw = _env(env).get(name)
     if raw is None or raw == "":
         return default
     value = raw.strip().lower()
     if value not in choices:
         raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
     return value
+
+
+# The same, for fields of settings classes: they read the mapping ``from_env`` was given, nothing outside it.
+
+def var_str(name: str, default: str) -> str:
+    return env_str(name, default, env=source())
+
+
+def var_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    return env_int(name, default, minimum=minimum, env=source())
+
+
+def var_float(name: str, default: float) -> float:
+    return env_float(name, default, env=source())
+
+
+def var_bool(name: str, default: bool) -> bool:
+    return env_bool(name, default, env=source())
+
+
+def var_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    return env_choice(name, default, choices, env=source())

@@ -37,7 +37,7 @@ from newswire.kafka import KafkaSettings
 from newswire.kafka.faust_defaults import apply_faust_defaults
 from newswire.landmarks import Landmark, is_recreated, landmark_of
 from newswire.schemas import topics
-from newswire.settings import env_bool, env_choice, env_float, env_int, env_str
+from newswire.settings import FromEnv, var_bool, var_choice, var_float, var_int, var_str
 
 from . import metrics
 from .difference import load_dictionary
@@ -50,38 +50,38 @@ __all__ = ["ProcessorSettings", "EntriesReader", "create_app"]
 log = logging.getLogger("newswire.processor")
 
 @dataclass(frozen=True)
-class ProcessorSettings:
+class ProcessorSettings(FromEnv):
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
-    app_id: str = field(default_factory=lambda: env_str("NEWSWIRE_PROCESSOR_GROUP", "newswire-processor"))
+    app_id: str = field(default_factory=lambda: var_str("NEWSWIRE_PROCESSOR_GROUP", "newswire-processor"))
     #: Prometheus metrics on this port (0: off).
-    metrics_port: int = field(default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_METRICS_PORT", 0, minimum=0))
+    metrics_port: int = field(default_factory=lambda: var_int("NEWSWIRE_PROCESSOR_METRICS_PORT", 0, minimum=0))
     #: How long the group waits for members to rejoin; short so a lone worker starts (and restarts) quickly.
-    rebalance_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_REBALANCE_TIMEOUT_S", 5.0))
-    commit_interval_ms: int = field(default_factory=lambda: env_int("NEWSWIRE_COMMIT_INTERVAL_MS", 500, minimum=10))
+    rebalance_timeout_s: float = field(default_factory=lambda: var_float("NEWSWIRE_REBALANCE_TIMEOUT_S", 5.0))
+    commit_interval_ms: int = field(default_factory=lambda: var_int("NEWSWIRE_COMMIT_INTERVAL_MS", 500, minimum=10))
     #: How long the producer waits to fill a batch: a few ms costs little latency and saves requests under load.
-    producer_linger_ms: int = field(default_factory=lambda: env_int("NEWSWIRE_PRODUCER_LINGER_MS", 5, minimum=0))
+    producer_linger_ms: int = field(default_factory=lambda: var_int("NEWSWIRE_PRODUCER_LINGER_MS", 5, minimum=0))
     #: Bytes per producer batch (per partition): entries are ~1-3 KB, so the 16 KiB default made a request
     #: (and a future to resolve) for every few entries.
     producer_max_batch_bytes: int = field(
-        default_factory=lambda: env_int("NEWSWIRE_PRODUCER_MAX_BATCH_BYTES", 262_144, minimum=1024))
+        default_factory=lambda: var_int("NEWSWIRE_PRODUCER_MAX_BATCH_BYTES", 262_144, minimum=1024))
     #: How long a dead worker's partitions wait before the group hands them to another member.
-    session_timeout_s: float = field(default_factory=lambda: env_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
+    session_timeout_s: float = field(default_factory=lambda: var_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
     #: Also write each entry's IPTC ninjs view to newswire.entries.ninjs, for newsroom systems.
-    ninjs_topic: bool = field(default_factory=lambda: env_bool("NEWSWIRE_NINJS_TOPIC", False))
+    ninjs_topic: bool = field(default_factory=lambda: var_bool("NEWSWIRE_NINJS_TOPIC", False))
     #: faust's data folder. Tables are in memory and state comes from newswire.entries, so nothing is kept
     #: there: under the temp folder, instead of faust's default of ``<group>-data`` in the working directory.
-    data_dir: str = field(default_factory=lambda: env_str(
+    data_dir: str = field(default_factory=lambda: var_str(
         "NEWSWIRE_PROCESSOR_DATA_DIR", str(Path(tempfile.gettempdir()) / "newswire-processor")))
     #: Records handled per batch at most, and how long a batch waits to fill (the latency it may add).
     #: faust moves records into a batch only while the agent waits, ~50 µs each, so on a backlog a batch
     #: holds what arrived within the wait: 2 ms made batches of ~15 records, and each batch cost ~1.5 ms
     #: of CPU beyond its records (one produce request, faust's batch bookkeeping): ~310 µs per entry
     #: outside the rules against ~230 with 5 ms (batches of ~55), which 10 or 20 ms hardly improve.
-    batch_max: int = field(default_factory=lambda: env_int("NEWSWIRE_PROCESSOR_BATCH_MAX", 500, minimum=1))
-    batch_within_ms: float = field(default_factory=lambda: env_float("NEWSWIRE_PROCESSOR_BATCH_WITHIN_MS", 5.0))
+    batch_max: int = field(default_factory=lambda: var_int("NEWSWIRE_PROCESSOR_BATCH_MAX", 500, minimum=1))
+    batch_within_ms: float = field(default_factory=lambda: var_float("NEWSWIRE_PROCESSOR_BATCH_WITHIN_MS", 5.0))
     #: A new entry that repeats an earlier one: ``mark`` delivers it with ``duplicate_of`` (the default: if the
     #: rule is wrong, nothing is lost), ``drop`` leaves it out of newswire.entries and records it on the DLQ.
-    near_duplicates: NearDuplicatePolicy = field(default_factory=lambda: cast(NearDuplicatePolicy, env_choice(
+    near_duplicates: NearDuplicatePolicy = field(default_factory=lambda: cast(NearDuplicatePolicy, var_choice(
         "NEWSWIRE_NEAR_DUPLICATES", "mark", ("mark", "drop"))))
 
 

@@ -19,26 +19,47 @@ import hmac
 import importlib.resources
 import logging
 import re
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
 from aiohttp import web
 from aiokafka.errors import KafkaError
 
+from newswire.kafka import KafkaSettings
 from newswire.schemas import Op, RawEntry, RawEvent
 from newswire.schemas.codec import SchemaError, loads, validate
 from newswire.schemas.model import STORY_ID_MAX, STORY_ID_PATTERN
+from newswire.settings import FromEnv, var_int, var_str
 
 from .kafka import Publisher, PublishError, make_raw_event
 
-__all__ = ["EventSink", "KafkaSink", "create_app", "load_openapi", "DEFAULT_MAX_BODY_BYTES", "DELETED_BODY"]
+__all__ = ["EventSink", "IngestSettings", "KafkaSink", "create_app", "load_openapi", "DEFAULT_MAX_BODY_BYTES",
+           "DELETED_BODY", "TOKEN_ENV"]
 
 log = logging.getLogger("newswire.ingest")
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: The variable holding the API's bearer token.
+TOKEN_ENV = "NEWSWIRE_INGEST_TOKEN"
 #: The body a delete event carries when the request gives none (the schema needs some text).
 DELETED_BODY = "[deleted]"
 _STORY = re.compile(STORY_ID_PATTERN)
+
+
+@dataclass(frozen=True)
+class IngestSettings(FromEnv):
+    """The ingest API's settings, read once by ``newswire ingest`` (``NEWSWIRE_INGEST_*``, flags override)."""
+
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    port: int = field(default_factory=lambda: var_int("NEWSWIRE_INGEST_PORT", 8080, minimum=0))
+    #: The bearer token clients must send; empty: refuse to start unless ``--insecure-dev``.
+    token: str = field(default_factory=lambda: var_str(TOKEN_ENV, ""))
+    max_body_bytes: int = field(default_factory=lambda: var_int(
+        "NEWSWIRE_INGEST_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1))
+    #: Story ids this API accepts (comma-separated); empty: any.
+    stories: frozenset[str] | None = field(default_factory=lambda: frozenset(
+        s.strip() for s in var_str("NEWSWIRE_INGEST_STORIES", "").split(",") if s.strip()) or None)
 
 
 class EventSink(Protocol):

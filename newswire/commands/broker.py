@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"newswire broker: port {args.port} is already in use; choose another with --port", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return asyncio.run(_serve(args, KafkaSettings()))
+        return asyncio.run(_serve(args, KafkaSettings.from_env()))
     except (JavaUnavailable, JarsUnavailable) as exc:
         print(f"newswire broker: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     from newswire.gateway.settings import GatewaySettings
 
-    settings = GatewaySettings().replace(host=args.host, port=args.port, bootstrap=args.bootstrap,
+    settings = GatewaySettings.from_env().replace(host=args.host, port=args.port, bootstrap=args.bootstrap,
                                          workers=args.workers,
                                          coalesce_ms=args.coalesce_ms)
     if settings.workers > 1:

@@ -5,18 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 
 from aiohttp import web
 
 from newswire.commands import EXIT_OK, EXIT_USAGE, add_bootstrap_argument
-from newswire.kafka import KafkaSettings
-from newswire.producers.ingest import DEFAULT_MAX_BODY_BYTES, KafkaSink, create_app
-from newswire.settings import env_int
-
-TOKEN_ENV = "NEWSWIRE_INGEST_TOKEN"
+from newswire.producers.ingest import DEFAULT_MAX_BODY_BYTES, TOKEN_ENV, IngestSettings, KafkaSink, create_app
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,19 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    token = os.environ.get(TOKEN_ENV) or None
-    if token is None and not args.insecure_dev:
+    settings = IngestSettings.from_env()
+    if not settings.token and not args.insecure_dev:
         print(f"newswire ingest: refusing to start without a token: set {TOKEN_ENV} "
               "(or pass --insecure-dev on a development machine)", file=sys.stderr)
         return EXIT_USAGE
-    port = args.port if args.port is not None else env_int("NEWSWIRE_INGEST_PORT", 8080, minimum=0)
-    max_body = args.max_body_bytes or env_int("NEWSWIRE_INGEST_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES,
-                                              minimum=1)
-    bootstrap = args.bootstrap or KafkaSettings().bootstrap
-    stories = os.environ.get("NEWSWIRE_INGEST_STORIES", "").strip()
-    allowed = frozenset(s.strip() for s in stories.split(",") if s.strip()) if stories else None
-    return asyncio.run(serve(args.host, port, bootstrap, token=token, insecure_dev=args.insecure_dev,
-                             max_body_bytes=max_body, allowed_stories=allowed))
+    port = args.port if args.port is not None else settings.port
+    max_body = args.max_body_bytes or settings.max_body_bytes
+    bootstrap = args.bootstrap or settings.kafka.bootstrap
+    return asyncio.run(serve(args.host, port, bootstrap, token=settings.token or None,
+                             insecure_dev=args.insecure_dev, max_body_bytes=max_body,
+                             allowed_stories=settings.stories))
 
 
 async def serve(host: str, port: int, bootstrap: str, *, token: str | None, insecure_dev: bool,

@@ -19,7 +19,6 @@ from newswire.commands import (
     add_near_duplicates_argument,
 )
 from newswire.kafka import KafkaSettings
-from newswire.settings import env_bool
 
 log = logging.getLogger("newswire.processor")
 
@@ -44,7 +43,7 @@ class TopicLayoutError(Exception):
     """newswire.entries has fewer partitions than newswire.entries.raw."""
 
 
-async def _prepare(kafka: KafkaSettings, wait: float) -> int:
+async def _prepare(kafka: KafkaSettings, wait: float, *, ninjs: bool) -> int:
     """Wait for Kafka, create missing topics, and return the raw topic's partition count.
 
     Each entry goes to the partition of newswire.entries with its raw record's number (that is where
@@ -53,7 +52,7 @@ async def _prepare(kafka: KafkaSettings, wait: float) -> int:
     from newswire.schemas import topics
 
     await wait_for_metadata(kafka.bootstrap, wait)
-    wanted = (*topics.ALL, topics.NINJS) if env_bool("NEWSWIRE_NINJS_TOPIC", False) else topics.ALL
+    wanted = (*topics.ALL, topics.NINJS) if ninjs else topics.ALL
     await ensure_topics(kafka.bootstrap, wanted, kafka.partitions, kafka.replication)
     raw = await partition_count(kafka.bootstrap, topics.RAW) or kafka.partitions
     entries = await partition_count(kafka.bootstrap, topics.ENTRIES) or kafka.partitions
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     from newswire.processors.app import ProcessorSettings, create_app
 
-    settings = ProcessorSettings()
+    settings = ProcessorSettings.from_env()
     if args.bootstrap:
         settings = replace(settings, kafka=replace(settings.kafka, bootstrap=args.bootstrap))
     if args.metrics_port is not None:
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, near_duplicates=args.near_duplicates)
     try:
         log.info("waiting for Kafka at %s", settings.kafka.bootstrap)
-        partitions = asyncio.run(_prepare(settings.kafka, args.wait_for_kafka))
+        partitions = asyncio.run(_prepare(settings.kafka, args.wait_for_kafka, ninjs=settings.ninjs_topic))
     except TimeoutError as exc:
         print(f"newswire processor: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE

@@ -42,7 +42,7 @@ def story_from_path(path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    bootstrap = args.bootstrap or KafkaSettings().bootstrap
+    bootstrap = args.bootstrap or KafkaSettings.from_env().bootstrap
     batches = []
     for name in args.files:
         path = Path(name)

@@ -211,15 +211,16 @@ def _fail(action: str, bootstrap: str, exc: BaseException) -> int:
     return EXIT_FAILURE
 
 
-def retention_setting() -> int | None:
-    """``NEWSWIRE_RETENTION_MS``, or None (the broker's default) when unset."""
-    if not os.environ.get("NEWSWIRE_RETENTION_MS"):
+def retention_setting(env: Mapping[str, str] | None = None) -> int | None:
+    """``NEWSWIRE_RETENTION_MS`` of ``env`` (default the process environment), or None (the broker's default)."""
+    env = os.environ if env is None else env
+    if not env.get("NEWSWIRE_RETENTION_MS"):
         return None
-    return env_int("NEWSWIRE_RETENTION_MS", 0, minimum=-1)
+    return env_int("NEWSWIRE_RETENTION_MS", 0, minimum=-1, env=env)
 
 
 def run_create(args: argparse.Namespace) -> int:
-    kafka = KafkaSettings()
+    kafka = KafkaSettings.from_env()
     bootstrap = args.bootstrap or kafka.bootstrap
     retention = args.retention_ms if args.retention_ms is not None else retention_setting()
     replication = args.replication if args.replication is not None else kafka.replication
@@ -243,7 +244,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_describe(args: argparse.Namespace) -> int:
-    bootstrap = args.bootstrap or KafkaSettings().bootstrap
+    bootstrap = args.bootstrap or KafkaSettings.from_env().bootstrap
     names = [*topics.ALL, topics.NINJS]
     try:
         rows = asyncio.run(describe_topics(bootstrap, names, wait=args.wait))

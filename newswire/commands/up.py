@@ -121,7 +121,7 @@ async def _up(args: argparse.Namespace, bootstrap: str | None, broker_argv: list
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
 
-    kafka = KafkaSettings()
+    kafka = KafkaSettings.from_env()
     token = os.environ.get("NEWSWIRE_INGEST_TOKEN")
     generated_token = not token
     token = token or secrets.token_urlsafe(24)

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     story = args.story or story_for(args.source)
     state = args.state or default_state_path(args.source, story)
-    bootstrap = args.bootstrap or KafkaSettings().bootstrap
+    bootstrap = args.bootstrap or KafkaSettings.from_env().bootstrap
     try:
         return asyncio.run(_watch(args, story, state, bootstrap))
     except KafkaError as exc:

@@ -46,6 +46,8 @@ class Worker:
     metrics_port: int = field(default_factory=free_port)
     #: more command-line flags for ``newswire processor``
     args: tuple[str, ...] = ()
+    #: more environment variables for it
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
@@ -60,7 +62,7 @@ class Worker:
     def start(self) -> None:
         self.starts += 1
         env = {**os.environ, "NEWSWIRE_PROCESSOR_GROUP": self.group, "NEWSWIRE_SESSION_TIMEOUT_S": "6",
-               "NEWSWIRE_REBALANCE_TIMEOUT_S": "3", "NEWSWIRE_COMMIT_INTERVAL_MS": "200"}
+               "NEWSWIRE_REBALANCE_TIMEOUT_S": "3", "NEWSWIRE_COMMIT_INTERVAL_MS": "200", **self.env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "newswire.cli", "processor", "--bootstrap", self.bootstrap, "--metrics-port",
              str(self.metrics_port), "--ready-file", str(self.ready_file), *self.args],

@@ -184,10 +184,10 @@ def test_worker_refuses_an_entries_topic_with_fewer_partitions_than_raw(tmp_path
     assert "newswire.entries has 2 partitions, fewer than the 4 of newswire.entries.raw" in done.stderr
 
 
-def test_ninjs_view_is_written_when_enabled(cluster: Cluster, monkeypatch) -> None:
+def test_ninjs_view_is_written_when_enabled(cluster: Cluster) -> None:
     """NEWSWIRE_NINJS_TOPIC=true: each entry's IPTC ninjs view appears on newswire.entries.ninjs."""
-    monkeypatch.setenv("NEWSWIRE_NINJS_TOPIC", "true")
     worker = cluster.worker("ninjs")
+    worker.env["NEWSWIRE_NINJS_TOPIC"] = "true"
     worker.start()
     worker.wait_ready()
     asyncio.run(_publish(cluster.bootstrap, [_event(3, "n1", "Ferries resume between Holyhead and Dublin.")]))

@@ -71,15 +71,12 @@ def test_topic_infos_and_table_show_missing_topics() -> None:
     assert table[2].split() == [topics.ENTRIES, "missing"]
 
 
-def test_retention_setting_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retention_setting_reads_the_environment() -> None:
     """NEWSWIRE_RETENTION_MS unset means the broker default; a non-number is a settings error."""
-    monkeypatch.delenv("NEWSWIRE_RETENTION_MS", raising=False)
-    assert retention_setting() is None
-    monkeypatch.setenv("NEWSWIRE_RETENTION_MS", "604800000")
-    assert retention_setting() == 604_800_000
-    monkeypatch.setenv("NEWSWIRE_RETENTION_MS", "a week")
+    assert retention_setting({}) is None
+    assert retention_setting({"NEWSWIRE_RETENTION_MS": "604800000"}) == 604_800_000
     with pytest.raises(SettingsError, match="NEWSWIRE_RETENTION_MS"):
-        retention_setting()
+        retention_setting({"NEWSWIRE_RETENTION_MS": "a week"})
 
 
 def test_cli_parses_create_and_describe() -> None:

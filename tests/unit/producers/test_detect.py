@@ -76,3 +76,15 @@ def test_html_with_scripts_and_event_handlers_does_not_choke() -> None:
     [entry] = parse_document(html, "s").entries
     assert entry.body_text == "Real text"
     assert "onerror" in (entry.body_html or "") and "onmouseover" in (entry.body_html or "")
+
+
+def test_ingest_settings_are_read_once_from_their_variables() -> None:
+    """The ingest API's token, port, body limit and allowed stories come in one object from its variables."""
+    from newswire.producers.ingest import IngestSettings
+
+    settings = IngestSettings.from_env({"NEWSWIRE_INGEST_TOKEN": "t0ken", "NEWSWIRE_INGEST_PORT": "9000",
+                                        "NEWSWIRE_INGEST_MAX_BODY_BYTES": "2048",
+                                        "NEWSWIRE_INGEST_STORIES": "syria, election", "KAFKA_BOOTSTRAP_SERVERS": "k:1"})
+    assert (settings.token, settings.port, settings.max_body_bytes) == ("t0ken", 9000, 2048)
+    assert settings.stories == frozenset({"syria", "election"}) and settings.kafka.bootstrap == "k:1"
+    assert IngestSettings.from_env({}).stories is None and IngestSettings.from_env({}).token == ""
