@@ -6,16 +6,22 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
-#include <unistd.h>
 
-/* Write buf[0:len] to each of fds[0:n]; results[i] = bytes written, or -errno when the write failed. */
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* where it does not exist (macOS), SO_NOSIGPIPE or an ignored SIGPIPE does the job */
+#endif
+
+/* Write buf[0:len] to each of fds[0:n]; results[i] = bytes written, or -errno when the write failed.
+ * send() with MSG_NOSIGNAL: a peer that has gone away gives EPIPE here instead of a SIGPIPE to the
+ * whole process, whatever the process's signal disposition. */
 void newswire_write_many(const char *buf, size_t len, const int *fds, size_t n, long *results)
 {
     for (size_t i = 0; i < n; i++) {
         ssize_t written;
         do {
-            written = write(fds[i], buf, len);
+            written = send(fds[i], buf, len, MSG_NOSIGNAL);
         } while (written < 0 && errno == EINTR);
         results[i] = written < 0 ? -(long)errno : (long)written;
     }

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from .fanout import NATIVE
 from .protocol import Hub
 
 __all__ = ["GatewayMetrics"]
@@ -51,6 +52,10 @@ class _HubCollector(Collector):
         for code, count in hub.counters.errors_sent.items():
             errors.add_metric([code], count)
         yield errors
+        native = GaugeMetricFamily("newswire_gateway_native_fanout",
+                                   "1 when fan-out writes go through the C write loop, 0 when through Python")
+        native.add_metric([], 1.0 if NATIVE else 0.0)
+        yield native
         stories = GaugeMetricFamily("newswire_gateway_history_entries", "entries held in history")
         stories.add_metric([], sum(len(h.records) for h in hub.stories.values()))
         yield stories

@@ -30,7 +30,7 @@ from newswire.schemas import topics
 from newswire.schemas.ws import CLOSE_REASONS, CLOSE_SLOW
 
 from .delivery import DeliveryQueue
-from .fanout import FanoutWriter
+from .fanout import NATIVE, FanoutWriter
 from .gc_policy import FullCollections
 from .metrics import GatewayMetrics
 from .protocol import BadRecord, Hub, Session, parse_channel
@@ -295,7 +295,8 @@ class GatewayServer:
         self._reader.start()
         started.wait()
         self._tasks = [loop.create_task(self._housekeeping())]
-        log.info("gateway listening on http://%s:%d (ws /ws, sse /sse)", self.settings.host, self.port)
+        log.info("gateway listening on http://%s:%d (ws /ws, sse /sse); fan-out writes: %s", self.settings.host,
+                 self.port, "the C write loop" if NATIVE else "Python (no C write loop was built)")
 
     async def stop(self) -> None:
         for task in self._tasks:

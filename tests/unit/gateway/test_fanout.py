@@ -104,3 +104,25 @@ def test_threads_must_be_positive() -> None:
     """Zero threads is a clear error, not a writer that writes nothing."""
     with pytest.raises(ValueError, match="at least 1"):
         FanoutWriter(0)
+
+
+def test_a_peer_gone_is_an_error_not_a_signal() -> None:
+    """Writing to a socket whose peer closed gives EPIPE in the results; the process gets no SIGPIPE (the C loop
+    sends with MSG_NOSIGNAL), checked with SIGPIPE set to its default action, which would kill the process."""
+    import signal
+    import socket
+
+    from newswire.gateway.fanout import NATIVE, FanoutWriter
+
+    if not NATIVE:
+        pytest.skip("the C write loop is not built here (NEWSWIRE_BUILD_EXTENSION=yes requires it)")
+    left, right = socket.socketpair()
+    right.close()
+    left.setblocking(False)
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        unsent = FanoutWriter().write(b"x" * 10, [left.fileno()])
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
+        left.close()
+    assert unsent == [(0, 0)]
