@@ -108,16 +108,18 @@ class Record:
     private: bool
     names: frozenset[str]  # the tag:/place:/person: channels this entry belongs to
     frames: dict[str, bytes] = field(default_factory=dict)
+    #: the entry's JSON as read from newswire.entries: frames are spliced around it, not encoded again
+    raw: bytes | None = None
 
     def frame(self, channel: str) -> bytes:
-        """The ``entry`` message for ``channel``, serialised once and cached."""
+        """The ``entry`` message for ``channel``, built once and cached."""
         data = self.frames.get(channel)
         if data is None:
-            data = self.frames[channel] = entry_frame(channel, self.entry)
+            data = self.frames[channel] = entry_frame(channel, self.entry, self.raw)
         return data
 
 
-def record_from_entry(entry: Any, n: int, kafka_ts: int, private: bool) -> Record:
+def record_from_entry(entry: Any, n: int, kafka_ts: int, private: bool, raw: bytes | None = None) -> Record:
     """Check the fields the gateway relies on and build a :class:`Record` (BadRecord when missing)."""
     if not isinstance(entry, dict):
         raise BadRecord("value is not a JSON object")
@@ -141,7 +143,7 @@ def record_from_entry(entry: Any, n: int, kafka_ts: int, private: bool) -> Recor
             name = item.get("name") if isinstance(item, dict) else None
             if isinstance(name, str) and name.strip():
                 names.add(f"{kind}:{_key(name)}")
-    return Record(n, story, seq, epoch, eid, version, ts, kafka_ts, entry, private, frozenset(names))
+    return Record(n, story, seq, epoch, eid, version, ts, kafka_ts, entry, private, frozenset(names), raw=raw)
 
 
 class StoryHistory:
@@ -287,17 +289,18 @@ class Hub:
                 entry = orjson.loads(value)
             except orjson.JSONDecodeError as exc:
                 raise BadRecord(f"not JSON: {exc}") from None
-            return self.ingest(entry, kafka_ts)
+            return self.ingest(entry, kafka_ts, raw=value)
         except BadRecord:
             self.counters.bad_records += 1
             raise
 
-    def ingest(self, entry: Any, kafka_ts: int | None = None) -> Record | None:
-        """Add one processed entry to history and queue it for its channels; None when a duplicate."""
+    def ingest(self, entry: Any, kafka_ts: int | None = None, raw: bytes | None = None) -> Record | None:
+        """Add one processed entry to history and queue it for its channels; None when a duplicate.
+        ``raw``: the entry's JSON as read, which frames are spliced around."""
         ts = kafka_ts if kafka_ts is not None else int(self.clock() * 1000)
         story = entry.get("story") if isinstance(entry, dict) else None
         rec = record_from_entry(entry, next(self._arrivals), ts,
-                                self.is_private(story) if isinstance(story, str) else False)
+                                self.is_private(story) if isinstance(story, str) else False, raw)
         history = self.stories.get(rec.story)
         if history is None:
             history = self.stories[rec.story] = StoryHistory(

@@ -46,3 +46,28 @@ def test_schema_errors_carry_field_paths():
     with pytest.raises(SchemaError) as caught:
         decode_raw(orjson.dumps(doc))
     assert [path for path, _ in caught.value.errors] == ["entry.published_at"]
+
+
+def test_an_entry_frame_spliced_around_the_records_bytes_is_the_encoded_frame() -> None:
+    """The gateway splices the entry's bytes from newswire.entries into the frame instead of encoding the entry
+    again: for what the processor writes the bytes are the same, and any JSON object makes a valid message."""
+    from datetime import UTC, datetime
+
+    from newswire.schemas import Entry, encode
+    from newswire.schemas.ws import EntryMessage, entry_frame
+
+    entry = Entry(id="e1", story="s", version=2, op="update", seq=7, epoch="ep", ts=1_457_982_960_000,
+                  published_at=datetime(2016, 3, 14, 19, 16, tzinfo=UTC),
+                  body_text="Putin orders withdrawal \u201cnow\u201d",
+                  hashtags=["Syria"])
+    raw = encode(entry)
+    decoded = orjson.loads(raw)
+    spliced = entry_frame("story:s", decoded, raw)
+    assert spliced == entry_frame("story:s", decoded)
+    assert spliced.index(b'"ts"') < 256
+    message = EntryMessage.model_validate_json(spliced)
+    assert (message.channel, message.seq, message.entry.body_text) == ("story:s", 7, entry.body_text)
+    loose = b'  {"id": "e1",  "story": "s"}\n'
+    assert orjson.loads(entry_frame('tag:"x"', {"seq": 1, "ts": 2, "epoch": "e", "op": "create"}, loose)) == {
+        "type": "entry", "seq": 1, "ts": 2, "channel": 'tag:"x"', "epoch": "e", "op": "create",
+        "entry": {"id": "e1", "story": "s"}}
