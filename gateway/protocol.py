@@ -59,6 +59,7 @@ __all__ = [
     "Flush",
     "Hub",
     "Record",
+    "Refusal",
     "Session",
     "StoryHistory",
     "parse_channel",
@@ -259,6 +260,16 @@ class Counters:
     errors_sent: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a new connection is refused, as the HTTP answer a client can act on."""
+
+    reason: str  # origin, max_connections, rate (the label of newswire_gateway_refused_connections)
+    status: int
+    message: str
+    retry_after_s: int | None = None
+
+
 class Hub:
     """All channels, histories and sessions of one gateway process."""
 
@@ -274,6 +285,28 @@ class Hub:
         self.counters = Counters()
         self._arrivals = itertools.count(1)
         self._session_ids = itertools.count(1)
+        #: the token bucket of new connections: refilled at max_new_connections_per_s, up to one second's worth
+        self._connection_tokens = settings.max_new_connections_per_s
+        self._tokens_at = clock()
+
+    # ---- admission -------------------------------------------------------------------------------------
+
+    def admit(self, origin: str | None) -> Refusal | None:
+        """Whether a new connection may open (None) or why not: a browser origin not allowed, the connection
+        limit reached, or more new connections per second than the limit (a token bucket)."""
+        settings = self.settings
+        if origin and settings.allowed_origins and origin not in settings.allowed_origins:
+            return Refusal("origin", 403, f"origin {origin} is not allowed")
+        if len(self.sessions) >= settings.max_connections:
+            return Refusal("max_connections", 503, "too many connections", 5)
+        now = self.clock()
+        rate = settings.max_new_connections_per_s
+        self._connection_tokens = min(rate, self._connection_tokens + max(now - self._tokens_at, 0.0) * rate)
+        self._tokens_at = now
+        if self._connection_tokens < 1:
+            return Refusal("rate", 503, "too many new connections per second", 1)
+        self._connection_tokens -= 1
+        return None
 
     # ---- entries ---------------------------------------------------------------------------------------
 

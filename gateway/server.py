@@ -251,8 +251,6 @@ class GatewayServer:
         self._collections = (FullCollections(self.settings.gc_full_interval_s, self.settings.gc_full_after_closed)
                              if self.settings.gc_full_interval_s > 0 else None)
         self._last_flush = 0.0
-        self._conn_tokens = self.settings.max_new_connections_per_s
-        self._conn_refill = time.monotonic()
         self._closers: set[asyncio.Task[None]] = set()
         self._websockets: set[web.WebSocketResponse] = set()
         #: Last offset read per partition: a reconnect to Kafka continues where it stopped.
@@ -615,24 +613,13 @@ class GatewayServer:
     # ---- HTTP handlers ---------------------------------------------------------------------------------
 
     def _admit(self, request: web.Request) -> web.Response | None:
-        """Refuse a new connection that breaks a limit, with the status and reason a client can act on."""
-        origin = request.headers.get("Origin")
-        if origin and self.settings.allowed_origins and origin not in self.settings.allowed_origins:
-            self.metrics.refused.labels("origin").inc()
-            return web.Response(status=403, text=f"origin {origin} is not allowed\n")
-        if len(self.hub.sessions) >= self.settings.max_connections:
-            self.metrics.refused.labels("max_connections").inc()
-            return web.Response(status=503, text="too many connections\n", headers={"Retry-After": "5"})
-        now = time.monotonic()
-        rate = self.settings.max_new_connections_per_s
-        self._conn_tokens = min(rate, self._conn_tokens + (now - self._conn_refill) * rate)
-        self._conn_refill = now
-        if self._conn_tokens < 1:
-            self.metrics.refused.labels("rate").inc()
-            return web.Response(status=503, text="too many new connections per second\n",
-                                headers={"Retry-After": "1"})
-        self._conn_tokens -= 1
-        return None
+        """The hub's admission decision (origin, connection limit, rate) as an HTTP refusal, or None."""
+        refusal = self.hub.admit(request.headers.get("Origin"))
+        if refusal is None:
+            return None
+        self.metrics.refused.labels(refusal.reason).inc()
+        headers = {"Retry-After": str(refusal.retry_after_s)} if refusal.retry_after_s is not None else None
+        return web.Response(status=refusal.status, text=refusal.message + "\n", headers=headers)
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         refusal = self._admit(request)

@@ -468,3 +468,34 @@ def test_the_story_id_pattern_is_the_one_the_documents_publish() -> None:
     for document in (root / "schemas" / "asyncapi.yaml", root / "producers" / "openapi.json"):
         text = document.read_text(encoding="utf-8")
         assert STORY_ID_PATTERN in text and text.count("[A-Za-z0-9][A-Za-z0-9._:-]") == text.count(STORY_ID_PATTERN)
+
+
+def test_admission_refuses_an_origin_not_allowed() -> None:
+    hub, _ = make_hub(allowed_origins=("https://newsroom.example",))
+    assert hub.admit("https://newsroom.example") is None
+    assert hub.admit(None) is None  # not a browser: no Origin header
+    refusal = hub.admit("https://evil.example")
+    assert refusal is not None and (refusal.reason, refusal.status) == ("origin", 403)
+    assert "https://evil.example" in refusal.message
+
+
+def test_admission_refuses_past_the_connection_limit_with_a_retry() -> None:
+    hub, _ = make_hub(max_connections=2)
+    for _ in range(2):
+        assert hub.admit(None) is None
+        hub.open_session()
+    refusal = hub.admit(None)
+    assert refusal is not None and (refusal.reason, refusal.status, refusal.retry_after_s) == (
+        "max_connections", 503, 5)
+
+
+def test_admission_limits_new_connections_per_second_with_a_token_bucket() -> None:
+    """At most max_new_connections_per_s in a burst; the bucket refills with time."""
+    hub, clock = make_hub(max_new_connections_per_s=3)
+    assert [hub.admit(None) is None for _ in range(4)] == [True, True, True, False]
+    refused = hub.admit(None)
+    assert refused is not None and (refused.reason, refused.retry_after_s) == ("rate", 1)
+    clock.now += 0.34  # a third of a second: one more token
+    assert hub.admit(None) is None and hub.admit(None) is not None
+    clock.now += 10  # refills up to one second's worth, not more
+    assert [hub.admit(None) is None for _ in range(4)] == [True, True, True, False]
