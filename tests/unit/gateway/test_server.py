@@ -1,4 +1,4 @@
-"""Pure helpers of the gateway's I/O layer: websocket framing and SSE cursors."""
+"""Pure helpers of the gateway's I/O rooms: websocket framing, SSE cursors (transports), the reader's checks."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from newswire.gateway.server import (
-    parse_last_event_id,
-    recreated_partitions,
-    ws_close_frame,
-    ws_frames,
-)
+from newswire.gateway.reader import recreated_partitions
+from newswire.gateway.transports import parse_last_event_id, ws_close_frame, ws_frames
 
 
 def read_frames(data: bytes) -> list[Frame]:
@@ -70,7 +66,7 @@ def test_a_partition_ending_below_the_next_offset_to_read_was_recreated() -> Non
 
 def test_a_probe_timed_out_by_a_busy_loop_proves_nothing() -> None:
     """A timer that fired well after the timeout means the loop was held (a long flush), not Kafka silent."""
-    from newswire.gateway.server import probe_timer_was_late
+    from newswire.gateway.reader import probe_timer_was_late
 
     assert not probe_timer_was_late(0.51, 0.5)  # Kafka said nothing for the whole timeout: an outage
     assert probe_timer_was_late(1.2, 0.5)  # the loop could not even run the timer on time
