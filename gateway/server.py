@@ -16,8 +16,12 @@ from importlib import resources
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+from websockets.http11 import Request as WsRequest
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from newswire.schemas import topics
 from newswire.schemas.ws import CLOSE_REASONS
@@ -34,6 +38,9 @@ from .transports import SseOut, WebSocketOut, parse_last_event_id
 __all__ = ["GatewayServer"]
 
 log = logging.getLogger("newswire.gateway")
+#: websockets logs each connection's protocol events at debug level: nothing the gateway's log needs.
+_QUIET = logging.getLogger("newswire.gateway.websockets")
+_QUIET.setLevel(logging.WARNING)
 
 
 class GatewayServer:
@@ -53,7 +60,7 @@ class GatewayServer:
         self.scheduler = FanoutScheduler(self.hub, self.settings, self.metrics)
         self._collections = (FullCollections(self.settings.gc_full_interval_s, self.settings.gc_full_after_closed)
                              if self.settings.gc_full_interval_s > 0 else None)
-        self._websockets: set[web.WebSocketResponse] = set()
+        self._websockets: set[WebSocketOut] = set()
 
     @property
     def kafka_ok(self) -> bool:
@@ -102,8 +109,8 @@ class GatewayServer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.reader.stop()
-        closing = [asyncio.ensure_future(ws.close(code=1001, message=b"server shutting down"))
-                   for ws in list(self._websockets)]
+        closing = [asyncio.ensure_future(out.close(1001, "server shutting down", self.settings.close_grace_s))
+                   for out in list(self._websockets)]
         if closing:
             _, late = await asyncio.wait(closing, timeout=self.settings.close_grace_s)
             for unfinished in late:
@@ -158,57 +165,76 @@ class GatewayServer:
         refusal = self._admit(request)
         if refusal is not None:
             return refusal
-        heartbeat = self.settings.ping_interval_s or None
-        # autoclose off: after the server's own close frame, the client's close ends the read loop
-        # without aiohttp writing a second close frame (see WebSocketOut.close)
-        ws = web.WebSocketResponse(max_msg_size=self.settings.max_frame_bytes, heartbeat=heartbeat,
-                                   compress=self.settings.compression, autoping=True, autoclose=False)
-        await ws.prepare(request)
+        # the websockets library's ServerProtocol owns the connection: it decides the handshake here, and
+        # parses, answers and closes from then on (transports.WebSocketOut); aiohttp only writes its 101
+        extensions = [ServerPerMessageDeflateFactory()] if self.settings.compression else None
+        handshaking = ServerProtocol(max_size=self.settings.max_frame_bytes, extensions=extensions, logger=_QUIET)
+        # the request as it came (aiohttp read it off the socket) goes through the protocol's own parser
+        handshaking.receive_data(b"".join((b"GET ", request.raw_path.encode("latin-1"), b" HTTP/1.1\r\n",
+                                        *(name + b": " + value + b"\r\n" for name, value in request.raw_headers),
+                                        b"\r\n")))
+        parsed = [event for event in handshaking.events_received() if isinstance(event, WsRequest)]
+        if not parsed:
+            self.metrics.refused.labels("handshake").inc()
+            return web.Response(status=400, text="not a websocket handshake\n")
+        handshake = handshaking.accept(parsed[0])
+        if handshake.status_code != 101:
+            self.metrics.refused.labels("handshake").inc()
+            return web.Response(status=handshake.status_code, body=handshake.body,
+                                headers={"Content-Type": "text/plain; charset=utf-8"})
+        response = web.StreamResponse(status=101, headers=list(handshake.headers.raw_items()))
+        response.force_close()
+        await response.prepare(request)
+        # The open connection's protocol starts at frames with what the handshake negotiated: the handshake's
+        # own parser would keep the request and its headers alive for the connection's life (+2.7 KB each).
+        protocol = ServerProtocol(state=State.OPEN, max_size=self.settings.max_frame_bytes, logger=_QUIET)
+        protocol.extensions = handshaking.extensions
+        del handshaking, parsed, handshake
         transport = request.transport
         assert transport is not None
         session = self.hub.open_session("ws")
-        out = WebSocketOut(ws, transport)
+        out = WebSocketOut(protocol, transport, ping_interval_s=self.settings.ping_interval_s)
         session.io = out
-        self._websockets.add(ws)
+        held: list[bytes] | None = [] if not self.loaded else None
+
+        def on_text(data: bytes) -> None:
+            if held is not None:  # a resume needs the history: hold the client's messages until it is read
+                held.append(data)
+                return
+            self.hub.receive(session, data)
+            self.scheduler.kick()
+
+        def on_binary() -> None:
+            self.hub.reject_binary(session)
+            self.scheduler.kick()
+
+        out.on_text, out.on_binary = on_text, on_binary
+        request.protocol.set_parser(out)  # type: ignore[arg-type]  # every byte from now on goes to the protocol
+        request.protocol.keep_alive(False)
+        self._websockets.add(out)
         token = request.query.get("token")
         if token:
             self.hub.authenticate(session, token)
             self.scheduler.kick()
-        reason = "client"
         try:
-            if not self.loaded:  # a resume needs the history: hold the client's messages until it is read
+            if held is not None:
                 await self._history_loaded.wait()
-            async for msg in ws:
-                if out.closing:
-                    continue  # draining until the client's close frame: its input no longer counts
-                if msg.type == WSMsgType.TEXT:
-                    self.hub.receive(session, msg.data)
-                elif msg.type == WSMsgType.BINARY:
-                    self.hub.reject_binary(session)
-                elif msg.type == WSMsgType.ERROR:
-                    reason = "protocol_error"
-                    break
-                self.scheduler.kick()
-        except (ConnectionError, RuntimeError) as exc:  # a pong written after the close frame
-            log.debug("websocket input ended: %r", exc)
+                waiting, held = held, None
+                for data in waiting:
+                    on_text(data)
+            await out.input_done.wait()
         finally:
-            out.input_done.set()
-            if out.closing and not transport.is_closing():
-                transport.close()
+            out.close_now()
             if session.close is not None:
                 reason = CLOSE_REASONS.get(session.close[0], "server")
-            elif ws.close_code == 1009:
-                reason = "too_big"
-            elif ws.close_code == 1006 and heartbeat:
-                reason = "ping_timeout" if not transport.is_closing() else reason
+            else:
+                reason = out.ended or "client"
             self.metrics.disconnects.labels(reason).inc()
             self.hub.close_session(session)
-            self._websockets.discard(ws)
+            self._websockets.discard(out)
             if self._collections is not None:
                 self._collections.connection_closed()
-            if out.task is not None:
-                out.task.cancel()
-        return ws
+        return response
 
     async def _sse(self, request: web.Request) -> web.StreamResponse:
         refusal = self._admit(request)

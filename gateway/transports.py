@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
+from collections.abc import Callable
 
 import orjson
-from aiohttp import web
+from websockets.frames import Close, CloseCode, Frame, Opcode
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
-__all__ = ["SseOut", "WebSocketOut", "parse_last_event_id", "ws_close_frame", "ws_frames"]
+__all__ = ["SseOut", "WebSocketOut", "fit_close_reason", "parse_last_event_id", "ws_close_frame", "ws_frames"]
 
 
 def ws_frames(payloads: list[bytes]) -> bytes:
@@ -34,48 +37,155 @@ def ws_frames(payloads: list[bytes]) -> bytes:
 
 
 def ws_close_frame(code: int, reason: str) -> bytes:
-    """An unmasked websocket close frame; the reason is cut to the 123 bytes a control frame allows, at a
-    character boundary (RFC 6455 wants valid UTF-8 there, and a conforming client fails the connection otherwise)."""
-    payload = struct.pack("!H", code) + reason.encode()[:123].decode("utf-8", "ignore").encode()
-    return bytes((0x88, len(payload))) + payload
+    """An unmasked websocket close frame, as ``ServerProtocol.send_close`` writes it (for tests and tools)."""
+    return Frame(Opcode.CLOSE, Close(code, fit_close_reason(reason)).serialize()).serialize(mask=False, extensions=[])
 
 
 class WebSocketOut:
-    """Output side of a websocket client: raw frames to the transport, or aiohttp when compressed."""
+    """One websocket client, its protocol owned by the ``websockets`` library's sans-I/O ``ServerProtocol``.
 
-    __slots__ = ("ws", "transport", "compressed", "fd", "queue", "queued_bytes", "task", "closing", "input_done")
+    aiohttp serves the HTTP request and writes the 101 answer that ``ServerProtocol.accept`` decided;
+    from then on every byte the client sends goes to the protocol (this object is the request's payload
+    parser), which parses and validates frames, answers pings and closes, and fails the connection on a
+    protocol error (1002, 1007) or a frame too big (1009). The protocol's own output (pongs, close
+    frames) goes to the transport as it asks. Entry frames take the fan-out's fast path where they can:
+    the same bytes the protocol would write for an unmasked, uncompressed text frame (a test holds
+    :func:`ws_frames` to ``websockets``' frame serialisation), written once for all subscribers; with
+    permessage-deflate, through ``send_text`` per client.
+    """
 
-    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport) -> None:
-        self.ws = ws
+    __slots__ = ("protocol", "transport", "compressed", "fd", "closing", "input_done", "on_text", "on_binary",
+                 "ended", "_fragments", "_fragment_text", "_ping", "_awaiting_pong", "_ping_interval", "_eof_written")
+
+    def __init__(self, protocol: ServerProtocol, transport: asyncio.Transport, *, ping_interval_s: float = 0) -> None:
+        self.protocol = protocol
         self.transport = transport
-        self.compressed = bool(ws.compress)
+        self.compressed = bool(protocol.extensions)
         sock = transport.get_extra_info("socket")
         plain = sock is not None and transport.get_extra_info("sslcontext") is None
-        #: The socket's descriptor for the fan-out's direct writes (-1: compressed or TLS, written by aiohttp
-        #: or the transport, which transform the bytes).
+        #: The socket's descriptor for the fan-out's direct writes (-1: compressed or TLS: through the
+        #: protocol or the transport, which transform the bytes).
         self.fd = sock.fileno() if plain and not self.compressed else -1
-        self.queue: asyncio.Queue[bytes] | None = asyncio.Queue() if self.compressed else None
-        self.queued_bytes = 0
-        self.task: asyncio.Task[None] | None = (asyncio.get_running_loop().create_task(self._drain())
-                                                if self.compressed else None)
-        #: Set once the server sent its close frame: input is read and discarded, nothing more is written.
+        #: Set once a close frame went out: input is still read (for the client's close), nothing else is written.
         self.closing = False
-        #: Set by the handler when the client's input ended (its close frame, EOF or a dropped socket).
+        #: Set when the client's input ended: its close frame, EOF, or a connection the protocol failed.
         self.input_done = asyncio.Event()
+        #: What a complete text or binary message does (set by the server).
+        self.on_text: Callable[[bytes], None] = lambda data: None
+        self.on_binary: Callable[[], None] = lambda: None
+        #: Why the connection ended when the protocol or the heartbeat ended it: too_big, protocol_error,
+        #: ping_timeout (None: the client or the server closed).
+        self.ended: str | None = None
+        #: the parts of a fragmented message so far, and whether it is text
+        self._fragments: list[bytes] | None = None
+        self._fragment_text = False
+        self._awaiting_pong = False
+        self._eof_written = False
+        self._ping_interval = ping_interval_s
+        loop = asyncio.get_running_loop()
+        self._ping: asyncio.TimerHandle | None = (
+            loop.call_later(ping_interval_s, self._send_ping) if ping_interval_s > 0 else None)
+
+    # ---- input: aiohttp's payload-parser interface --------------------------------------------------------
+
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+        self.protocol.receive_data(data)
+        self._receive()
+        return False, b""
+
+    def feed_eof(self) -> None:
+        self.protocol.receive_eof()
+        self._receive()
+        self.input_done.set()
+        self._stop_pings()
+
+    def _receive(self) -> None:
+        for event in self.protocol.events_received():
+            if not isinstance(event, Frame):
+                continue  # after the handshake the protocol only yields frames
+            frame, opcode = event, event.opcode
+            if opcode is Opcode.PONG:
+                self._awaiting_pong = False
+            elif opcode is Opcode.CLOSE:
+                self.input_done.set()
+            elif opcode is Opcode.PING:
+                pass  # the protocol answers it
+            elif opcode is Opcode.CONT:
+                if self._fragments is not None:
+                    self._fragments.append(bytes(frame.data))
+                    if frame.fin:
+                        self._message(Opcode.TEXT if self._fragment_text else Opcode.BINARY, b"".join(self._fragments))
+                        self._fragments = None
+            elif frame.fin:
+                self._message(opcode, bytes(frame.data))
+            else:  # the first fragment of a message
+                self._fragments, self._fragment_text = [bytes(frame.data)], opcode is Opcode.TEXT
+        if self.protocol.close_sent is not None and not self.closing:
+            # the protocol failed the connection (a bad frame, one too big) and sent its close frame
+            self.closing = True
+            code = self.protocol.close_sent.code
+            self.ended = "too_big" if code == CloseCode.MESSAGE_TOO_BIG else "protocol_error"
+        if self.protocol.state is State.CLOSED:
+            self.input_done.set()
+        self._write_protocol_output()
+
+    def _message(self, opcode: Opcode, data: bytes) -> None:
+        if self.closing:
+            return  # draining until the client's close frame: its input no longer counts
+        if opcode is Opcode.TEXT:
+            self.on_text(data)
+        else:
+            self.on_binary()
+
+    def _write_protocol_output(self) -> None:
+        transport = self.transport
+        for data in self.protocol.data_to_send():
+            if transport.is_closing():
+                return
+            if data:
+                transport.write(data)
+            elif not self._eof_written and transport.can_write_eof():  # b"": the protocol is done writing
+                self._eof_written = True
+                transport.write_eof()
+
+    # ---- heartbeat ---------------------------------------------------------------------------------------
+
+    def _send_ping(self) -> None:
+        """A protocol ping every ``ping_interval_s``; no pong within half of it ends the connection."""
+        if self.closing or self.transport.is_closing() or self.protocol.state is not State.OPEN:
+            return
+        self._awaiting_pong = True
+        self.protocol.send_ping(b"")
+        self._write_protocol_output()
+        loop = asyncio.get_running_loop()
+        self._ping = loop.call_later(self._ping_interval / 2, self._check_pong)
+
+    def _check_pong(self) -> None:
+        if self._awaiting_pong and not self.closing:
+            self.ended = "ping_timeout"
+            self.transport.abort()
+            self.input_done.set()
+            return
+        self._ping = asyncio.get_running_loop().call_later(self._ping_interval / 2, self._send_ping)
+
+    def _stop_pings(self) -> None:
+        if self._ping is not None:
+            self._ping.cancel()
+            self._ping = None
+
+    # ---- output --------------------------------------------------------------------------------------------
 
     def write_chunk(self, chunk: bytes, payloads: list[bytes]) -> None:
-        if self.closing:
+        if self.closing or self.transport.is_closing():
             return
-        if self.queue is not None:
-            for p in payloads:
-                self.queue.put_nowait(p)
-                self.queued_bytes += len(p)
-        elif not self.transport.is_closing():
+        if self.compressed:
+            for payload in payloads:
+                self.protocol.send_text(payload)
+            self._write_protocol_output()
+        else:
             self.transport.write(chunk)
 
     def buffered(self) -> int:
-        if self.queue is not None:
-            return self.queued_bytes + self.transport.get_write_buffer_size()
         return self.transport.get_write_buffer_size()
 
     def direct_fd(self) -> int:
@@ -85,32 +195,31 @@ class WebSocketOut:
             return -1
         return self.fd
 
-    async def _drain(self) -> None:
-        assert self.queue is not None
-        while True:
-            payload = await self.queue.get()
-            self.queued_bytes -= len(payload)
-            await self.ws.send_str(payload.decode())
+    def close_now(self) -> None:
+        """The handler is done with the connection: stop pinging, and let the transport go once input ended."""
+        self._stop_pings()
+        if self.closing and self.input_done.is_set() and not self.transport.is_closing():
+            self.transport.close()
 
     async def close(self, code: int, reason: str, grace: float) -> None:
         """Close so the client reads the close frame: a socket closed with unread input sends RST instead.
 
-        Send the close frame, shut down writing, and keep reading (the handler discards input) until
-        the client answers with its close frame or EOF, or ``grace`` seconds pass.
+        The protocol sends the close frame (its reason cut to fit, at a character boundary); writing is
+        shut down, and input is still read (and discarded) until the client answers with its close frame
+        or EOF, or ``grace`` seconds pass.
         """
-        self.closing = True
-        if self.task is not None:
-            self.task.cancel()
-        # aiohttp has no public switch for its heartbeat: a ping after the close frame breaks the handshake
-        cancel_heartbeat = getattr(self.ws, "_cancel_heartbeat", None)
-        if cancel_heartbeat is not None:
-            cancel_heartbeat()
+        self._stop_pings()
         transport = self.transport
+        if not self.closing and self.protocol.state is State.OPEN and not transport.is_closing():
+            self.closing = True
+            self.protocol.send_close(code, fit_close_reason(reason))
+            self._write_protocol_output()
+            if not self._eof_written and transport.can_write_eof():
+                self._eof_written = True
+                transport.write_eof()
+        self.closing = True
         if transport.is_closing():
             return
-        transport.write(ws_close_frame(code, reason))
-        if transport.can_write_eof():
-            transport.write_eof()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.input_done.wait(), grace)
         if not transport.is_closing():
@@ -119,6 +228,11 @@ class WebSocketOut:
                 transport.close()
             else:
                 transport.abort()
+
+
+def fit_close_reason(reason: str) -> str:
+    """The reason cut to the 123 bytes a close frame allows, at a character boundary (RFC 6455: valid UTF-8)."""
+    return reason.encode()[:123].decode("utf-8", "ignore")
 
 
 class SseOut:
