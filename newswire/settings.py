@@ -16,8 +16,8 @@ from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any, Self
 
-__all__ = ["SettingsError", "FromEnv", "env_str", "env_int", "env_float", "env_bool", "env_choice", "source",
-           "var_str", "var_int", "var_float", "var_bool", "var_choice"]
+__all__ = ["SettingsError", "FromEnv", "FORMER_NAMES", "lookup", "env_str", "env_int", "env_float", "env_bool",
+           "env_choice", "source", "var_str", "var_int", "var_float", "var_bool", "var_choice"]
 
 #: The variables settings fields read while ``from_env`` builds an object; none otherwise.
 _NOTHING: Mapping[str, str] = MappingProxyType({})
@@ -53,17 +53,47 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the variable."""
 
 
+#: One prefix scheme, NEWSWIRE_<ROOM>_<NAME> (rooms: KAFKA, PROCESSOR, GATEWAY, INGEST), plus the standard
+#: KAFKA_BOOTSTRAP_SERVERS. The former names of renamed variables are still read when the new one is unset.
+FORMER_NAMES: dict[str, tuple[str, ...]] = {
+    "NEWSWIRE_KAFKA_PARTITIONS": ("NEWSWIRE_PARTITIONS",),
+    "NEWSWIRE_KAFKA_REPLICATION": ("NEWSWIRE_REPLICATION",),
+    "NEWSWIRE_KAFKA_MIN_INSYNC_REPLICAS": ("NEWSWIRE_MIN_INSYNC_REPLICAS",),
+    "NEWSWIRE_KAFKA_FETCH_MAX_WAIT_MS": ("NEWSWIRE_FETCH_MAX_WAIT_MS",),
+    "NEWSWIRE_KAFKA_RETENTION_MS": ("NEWSWIRE_RETENTION_MS",),
+    "NEWSWIRE_KAFKA_JAVA": ("NEWSWIRE_JAVA",),
+    "NEWSWIRE_KAFKA_MVN": ("NEWSWIRE_MVN",),
+    "NEWSWIRE_PROCESSOR_REBALANCE_TIMEOUT_S": ("NEWSWIRE_REBALANCE_TIMEOUT_S",),
+    "NEWSWIRE_PROCESSOR_SESSION_TIMEOUT_S": ("NEWSWIRE_SESSION_TIMEOUT_S",),
+    "NEWSWIRE_PROCESSOR_COMMIT_INTERVAL_MS": ("NEWSWIRE_COMMIT_INTERVAL_MS",),
+    "NEWSWIRE_PROCESSOR_LINGER_MS": ("NEWSWIRE_PRODUCER_LINGER_MS",),
+    "NEWSWIRE_PROCESSOR_MAX_BATCH_BYTES": ("NEWSWIRE_PRODUCER_MAX_BATCH_BYTES",),
+    "NEWSWIRE_PROCESSOR_NINJS_TOPIC": ("NEWSWIRE_NINJS_TOPIC",),
+}
+
+
 def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
     return os.environ if env is None else env
 
 
+def lookup(name: str, env: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+    """The variable's value (None: unset or empty) and the name it was found under: ``name``, else a former name."""
+    values = _env(env)
+    for candidate in (name, *FORMER_NAMES.get(name, ())):
+        raw = values.get(candidate)
+        if raw is not None and raw != "":
+            return candidate, raw
+    return name, None
+
+
 def env_str(name: str, default: str, env: Mapping[str, str] | None = None) -> str:
-    return _env(env).get(name, default)
+    raw = lookup(name, env)[1]
+    return default if raw is None else raw
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None, env: Mapping[str, str] | None = None) -> int:
-    raw = _env(env).get(name)
-    if raw is None or raw == "":
+    name, raw = lookup(name, env)
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -75,8 +105,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None, env: Mapping
 
 
 def env_float(name: str, default: float, env: Mapping[str, str] | None = None) -> float:
-    raw = _env(env).get(name)
-    if raw is None or raw == "":
+    name, raw = lookup(name, env)
+    if raw is None:
         return default
     try:
         return float(raw)
@@ -85,8 +115,8 @@ def env_float(name: str, default: float, env: Mapping[str, str] | None = None) -
 
 
 def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> bool:
-    raw = _env(env).get(name)
-    if raw is None or raw == "":
+    name, raw = lookup(name, env)
+    if raw is None:
         return default
     low = raw.strip().lower()
     if low in ("1", "true", "yes", "on"):
@@ -97,8 +127,8 @@ def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> 
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...], env: Mapping[str, str] | None = None) -> str:
-    raw = _env(env).get(name)
-    if raw is None or raw == "":
+    name, raw = lookup(name, env)
+    if raw is None:
         return default
     value = raw.strip().lower()
     if value not in choices:

@@ -56,18 +56,19 @@ class ProcessorSettings(FromEnv):
     #: Prometheus metrics on this port (0: off).
     metrics_port: int = field(default_factory=lambda: var_int("NEWSWIRE_PROCESSOR_METRICS_PORT", 0, minimum=0))
     #: How long the group waits for members to rejoin; short so a lone worker starts (and restarts) quickly.
-    rebalance_timeout_s: float = field(default_factory=lambda: var_float("NEWSWIRE_REBALANCE_TIMEOUT_S", 5.0))
-    commit_interval_ms: int = field(default_factory=lambda: var_int("NEWSWIRE_COMMIT_INTERVAL_MS", 500, minimum=10))
+    rebalance_timeout_s: float = field(default_factory=lambda: var_float("NEWSWIRE_PROCESSOR_REBALANCE_TIMEOUT_S", 5.0))
+    commit_interval_ms: int = field(
+        default_factory=lambda: var_int("NEWSWIRE_PROCESSOR_COMMIT_INTERVAL_MS", 500, minimum=10))
     #: How long the producer waits to fill a batch: a few ms costs little latency and saves requests under load.
-    producer_linger_ms: int = field(default_factory=lambda: var_int("NEWSWIRE_PRODUCER_LINGER_MS", 5, minimum=0))
+    producer_linger_ms: int = field(default_factory=lambda: var_int("NEWSWIRE_PROCESSOR_LINGER_MS", 5, minimum=0))
     #: Bytes per producer batch (per partition): entries are ~1-3 KB, so the 16 KiB default made a request
     #: (and a future to resolve) for every few entries.
     producer_max_batch_bytes: int = field(
-        default_factory=lambda: var_int("NEWSWIRE_PRODUCER_MAX_BATCH_BYTES", 262_144, minimum=1024))
+        default_factory=lambda: var_int("NEWSWIRE_PROCESSOR_MAX_BATCH_BYTES", 262_144, minimum=1024))
     #: How long a dead worker's partitions wait before the group hands them to another member.
-    session_timeout_s: float = field(default_factory=lambda: var_float("NEWSWIRE_SESSION_TIMEOUT_S", 10.0))
+    session_timeout_s: float = field(default_factory=lambda: var_float("NEWSWIRE_PROCESSOR_SESSION_TIMEOUT_S", 10.0))
     #: Also write each entry's IPTC ninjs view to newswire.entries.ninjs, for newsroom systems.
-    ninjs_topic: bool = field(default_factory=lambda: var_bool("NEWSWIRE_NINJS_TOPIC", False))
+    ninjs_topic: bool = field(default_factory=lambda: var_bool("NEWSWIRE_PROCESSOR_NINJS_TOPIC", False))
     #: faust's data folder. Tables are in memory and state comes from newswire.entries, so nothing is kept
     #: there: under the temp folder, instead of faust's default of ``<group>-data`` in the working directory.
     data_dir: str = field(default_factory=lambda: var_str(
@@ -82,7 +83,7 @@ class ProcessorSettings(FromEnv):
     #: A new entry that repeats an earlier one: ``mark`` delivers it with ``duplicate_of`` (the default: if the
     #: rule is wrong, nothing is lost), ``drop`` leaves it out of newswire.entries and records it on the DLQ.
     near_duplicates: NearDuplicatePolicy = field(default_factory=lambda: cast(NearDuplicatePolicy, var_choice(
-        "NEWSWIRE_NEAR_DUPLICATES", "mark", ("mark", "drop"))))
+        "NEWSWIRE_PROCESSOR_NEAR_DUPLICATES", "mark", ("mark", "drop"))))
 
 
 class EntriesReader:

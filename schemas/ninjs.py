@@ -1,7 +1,7 @@
 """A ninjs view of an entry: IPTC's News in JSON 3.x, the format newsroom systems exchange.
 
 :func:`to_ninjs` is the one place that maps an :class:`~newswire.schemas.model.Entry` to ninjs.
-The processor writes its output to ``newswire.entries.ninjs`` when ``NEWSWIRE_NINJS_TOPIC=true``.
+The processor writes its output to ``newswire.entries.ninjs`` when ``NEWSWIRE_PROCESSOR_NINJS_TOPIC=true``.
 
 Mapping (ninjs property ← entry field):
 

@@ -6,6 +6,6 @@ DLQ = "newswire.entries.dlq"
 
 ALL = (RAW, ENTRIES, DLQ)
 
-#: Optional ninjs view of every entry (IPTC News in JSON), written when NEWSWIRE_NINJS_TOPIC=true.
+#: Optional ninjs view of every entry (IPTC News in JSON), written when NEWSWIRE_PROCESSOR_NINJS_TOPIC=true.
 #: Not in ALL: it exists only where that setting is on.
 NINJS = "newswire.entries.ninjs"

@@ -36,7 +36,7 @@ def add_near_duplicates_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--near-duplicates", choices=("mark", "drop"),
                    help="a new entry that repeats an earlier one of its story: 'mark' delivers it with duplicate_of "
                         "so dashboards can fold it, 'drop' leaves it out and records it on newswire.entries.dlq "
-                        "(default: $NEWSWIRE_NEAR_DUPLICATES or mark)")
+                        "(default: $NEWSWIRE_PROCESSOR_NEAR_DUPLICATES or mark)")
 
 
 def add_tz_argument(parser: argparse.ArgumentParser) -> None:

@@ -2,8 +2,8 @@
 
 ``create`` is idempotent (topics that exist are left as they are), so it runs as a one-shot
 job before the services start (see docker-compose.yml). Partitions, replication and retention
-come from flags or the settings ``NEWSWIRE_PARTITIONS``, ``NEWSWIRE_REPLICATION`` and
-``NEWSWIRE_RETENTION_MS``; ``NEWSWIRE_NINJS_TOPIC=true`` adds ``newswire.entries.ninjs``.
+come from flags or the settings ``NEWSWIRE_KAFKA_PARTITIONS``, ``NEWSWIRE_KAFKA_REPLICATION`` and
+``NEWSWIRE_KAFKA_RETENTION_MS``; ``NEWSWIRE_PROCESSOR_NINJS_TOPIC=true`` adds ``newswire.entries.ninjs``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from newswire.commands import EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAG
 from newswire.kafka import KafkaSettings, wait_for_metadata
 from newswire.kafka.settings import min_insync_replicas
 from newswire.schemas import topics
-from newswire.settings import env_bool, env_int
+from newswire.settings import env_bool, env_int, lookup
 
 __all__ = ["TopicSpec", "TopicInfo", "Outcome", "wanted_topics", "outcomes", "topic_infos", "format_table",
            "create_topics", "describe_topics", "register"]
@@ -183,14 +183,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                 description="Create the topics that do not exist yet; existing ones are left "
                                             "unchanged. Waits for the broker to answer first.")
     create.add_argument("--partitions", type=int,
-                        help="partitions per topic (default $NEWSWIRE_PARTITIONS or 4)")
+                        help="partitions per topic (default $NEWSWIRE_KAFKA_PARTITIONS or 4)")
     create.add_argument("--replication", type=int,
-                        help="replication factor (default $NEWSWIRE_REPLICATION or 1)")
+                        help="replication factor (default $NEWSWIRE_KAFKA_REPLICATION or 1)")
     create.add_argument("--retention-ms", type=int,
-                        help="retention.ms of every topic, -1 for forever (default $NEWSWIRE_RETENTION_MS, "
+                        help="retention.ms of every topic, -1 for forever (default $NEWSWIRE_KAFKA_RETENTION_MS, "
                              "else the broker's default)")
     create.add_argument("--ninjs", action="store_true", default=None,
-                        help="also create newswire.entries.ninjs (default $NEWSWIRE_NINJS_TOPIC)")
+                        help="also create newswire.entries.ninjs (default $NEWSWIRE_PROCESSOR_NINJS_TOPIC)")
     describe = actions.add_parser("describe", help="show partitions, replication and retention of each topic",
                                   description="Show partitions, replication and retention.ms of each "
                                               "newswire topic. Exits 1 when a required topic is missing.")
@@ -212,11 +212,11 @@ def _fail(action: str, bootstrap: str, exc: BaseException) -> int:
 
 
 def retention_setting(env: Mapping[str, str] | None = None) -> int | None:
-    """``NEWSWIRE_RETENTION_MS`` of ``env`` (default the process environment), or None (the broker's default)."""
+    """``NEWSWIRE_KAFKA_RETENTION_MS`` of ``env`` (default the process environment), or None (the broker's default)."""
     env = os.environ if env is None else env
-    if not env.get("NEWSWIRE_RETENTION_MS"):
+    if lookup("NEWSWIRE_KAFKA_RETENTION_MS", env)[1] is None:
         return None
-    return env_int("NEWSWIRE_RETENTION_MS", 0, minimum=-1, env=env)
+    return env_int("NEWSWIRE_KAFKA_RETENTION_MS", 0, minimum=-1, env=env)
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -229,7 +229,7 @@ def run_create(args: argparse.Namespace) -> int:
             partitions=args.partitions if args.partitions is not None else kafka.partitions,
             replication=replication, min_insync_replicas=min_insync_replicas(replication, kafka.min_insync_replicas),
             retention_ms=retention,
-            ninjs=args.ninjs if args.ninjs is not None else env_bool("NEWSWIRE_NINJS_TOPIC", False),
+            ninjs=args.ninjs if args.ninjs is not None else env_bool("NEWSWIRE_PROCESSOR_NINJS_TOPIC", False),
         )
     except ValueError as exc:
         print(f"newswire topics create: {exc}", file=sys.stderr)

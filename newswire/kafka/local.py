@@ -34,6 +34,7 @@ from pathlib import Path
 
 from newswire.kafka.admin import wait_for_metadata
 from newswire.ports import free_port, port_is_free
+from newswire.settings import env_str
 from newswire.supervisor import die_with_parent
 
 __all__ = ["LocalKafkaError", "JavaUnavailable", "JarsUnavailable", "DataDirError", "BrokerExited", "KafkaNode",
@@ -110,7 +111,7 @@ def kafka_jars(cache: Path | None = None, *, mvn: str | None = None, timeout: fl
     target = (cache or cache_dir()) / f"kafka-{kafka_version(pom)}-{digest}"
     if (target / ".complete").exists():
         return target
-    mvn = mvn or os.environ.get("NEWSWIRE_MVN") or shutil.which("mvn")
+    mvn = mvn or env_str("NEWSWIRE_KAFKA_MVN", "") or shutil.which("mvn")
     if not mvn:
         raise JarsUnavailable(
             f"Apache Kafka {kafka_version(pom)} is not cached in {target.parent} and Maven (`mvn`) is not installed "
@@ -166,13 +167,14 @@ def java_major(version_output: str) -> int | None:
 
 
 def find_java() -> str:
-    """The ``java`` to run Kafka with: ``NEWSWIRE_JAVA``, ``$JAVA_HOME/bin/java`` or ``java`` on PATH, at least 17."""
-    candidates = [os.environ.get("NEWSWIRE_JAVA"),
+    """The ``java`` to run Kafka with: ``NEWSWIRE_KAFKA_JAVA``, ``$JAVA_HOME/bin/java`` or ``java`` on PATH (at
+    least 17)."""
+    candidates = [env_str("NEWSWIRE_KAFKA_JAVA", "") or None,
                   str(Path(os.environ["JAVA_HOME"]) / "bin" / "java") if os.environ.get("JAVA_HOME") else None,
                   shutil.which("java")]
     java = next((c for c in candidates if c and Path(c).exists()), None)
     how = (f"install Java {MIN_JAVA} or newer (Debian: apt-get install openjdk-17-jre-headless) and put it on PATH "
-           f"or in NEWSWIRE_JAVA / JAVA_HOME; or {_GET_OFF}")
+           f"or in NEWSWIRE_KAFKA_JAVA / JAVA_HOME; or {_GET_OFF}")
     if java is None:
         raise JavaUnavailable(f"no Java found to run the local Apache Kafka: {how}")
     try:

@@ -30,16 +30,17 @@ class KafkaSettings(FromEnv):
     """Where Kafka is and how newswire's topics are made there."""
 
     bootstrap: str = field(default_factory=lambda: var_str("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP))
-    partitions: int = field(default_factory=lambda: var_int("NEWSWIRE_PARTITIONS", 4, minimum=1))
-    replication: int = field(default_factory=lambda: var_int("NEWSWIRE_REPLICATION", 1, minimum=1))
+    partitions: int = field(default_factory=lambda: var_int("NEWSWIRE_KAFKA_PARTITIONS", 4, minimum=1))
+    replication: int = field(default_factory=lambda: var_int("NEWSWIRE_KAFKA_REPLICATION", 1, minimum=1))
     #: Replicas that must hold a record before Kafka acknowledges it (with acks=all); at most ``replication``.
-    min_insync_replicas: int = field(default_factory=lambda: var_int("NEWSWIRE_MIN_INSYNC_REPLICAS", 0, minimum=0))
+    min_insync_replicas: int = field(
+        default_factory=lambda: var_int("NEWSWIRE_KAFKA_MIN_INSYNC_REPLICAS", 0, minimum=0))
     #: Fetch wait of the consumers on the latency path (processor worker, gateway reader). Apache Kafka answers
     #: a fetch as soon as a record is there, but aiokafka leaves a partition whose records are still buffered
     #: out of its next request, which the broker then holds for the whole wait when the other partitions have
     #: nothing: a record arriving on that partition meanwhile waits for it. Measured with bench/e2e.py (200/s,
     #: 1,000 clients): faust's 1,500 ms made the processor hop p50 921 / p99 1,603 ms; 10 ms bounds it.
-    fetch_max_wait_ms: int = field(default_factory=lambda: var_int("NEWSWIRE_FETCH_MAX_WAIT_MS", 10, minimum=0))
+    fetch_max_wait_ms: int = field(default_factory=lambda: var_int("NEWSWIRE_KAFKA_FETCH_MAX_WAIT_MS", 10, minimum=0))
 
     def topic_configs(self) -> dict[str, str]:
         """Per-topic configs of newswire's topics: ``min.insync.replicas`` when one is asked for

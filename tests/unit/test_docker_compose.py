@@ -105,7 +105,8 @@ def test_topics_are_created_once_before_the_services(compose: dict[str, Any]) ->
     topics = compose["services"]["topics"]
     assert topics["restart"] == "no"
     assert {topics["depends_on"][name]["condition"] for name in KAFKA_NODES} == {"service_healthy"}
-    for key in ("NEWSWIRE_PARTITIONS", "NEWSWIRE_RETENTION_MS", "NEWSWIRE_REPLICATION", "NEWSWIRE_MIN_INSYNC_REPLICAS"):
+    for key in ("NEWSWIRE_KAFKA_PARTITIONS", "NEWSWIRE_KAFKA_RETENTION_MS", "NEWSWIRE_KAFKA_REPLICATION",
+                "NEWSWIRE_KAFKA_MIN_INSYNC_REPLICAS"):
         assert re.fullmatch(r"\$\{" + key + r":-\d+\}", str(topics["environment"][key])), key
     for name in ("ingest", "processor", "gateway-1", "gateway-2"):
         assert compose["services"][name]["depends_on"]["topics"]["condition"] == "service_completed_successfully"

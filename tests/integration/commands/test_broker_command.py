@@ -101,7 +101,7 @@ async def test_a_java_older_than_17_exits_69_saying_how_to_get_one(tmp_path: Pat
     java = tmp_path / "java"
     java.write_text('#!/bin/sh\necho \'openjdk version "11.0.22" 2024-01-16\' >&2\n')
     java.chmod(0o755)
-    code, _out, err = await newswire("broker", "--port", str(free_port()), env={"NEWSWIRE_JAVA": str(java)})
+    code, _out, err = await newswire("broker", "--port", str(free_port()), env={"NEWSWIRE_KAFKA_JAVA": str(java)})
     assert code == 69
     assert "is Java 11" in err and "needs 17 or newer" in err
     assert "openjdk-17" in err and "--bootstrap" in err and "docker compose" in err

@@ -61,8 +61,9 @@ class Worker:
 
     def start(self) -> None:
         self.starts += 1
-        env = {**os.environ, "NEWSWIRE_PROCESSOR_GROUP": self.group, "NEWSWIRE_SESSION_TIMEOUT_S": "6",
-               "NEWSWIRE_REBALANCE_TIMEOUT_S": "3", "NEWSWIRE_COMMIT_INTERVAL_MS": "200", **self.env}
+        env = {**os.environ, "NEWSWIRE_PROCESSOR_GROUP": self.group, "NEWSWIRE_PROCESSOR_SESSION_TIMEOUT_S": "6",
+               "NEWSWIRE_PROCESSOR_REBALANCE_TIMEOUT_S": "3", "NEWSWIRE_PROCESSOR_COMMIT_INTERVAL_MS": "200",
+               **self.env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "newswire.cli", "processor", "--bootstrap", self.bootstrap, "--metrics-port",
              str(self.metrics_port), "--ready-file", str(self.ready_file), *self.args],

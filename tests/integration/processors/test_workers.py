@@ -185,9 +185,9 @@ def test_worker_refuses_an_entries_topic_with_fewer_partitions_than_raw(tmp_path
 
 
 def test_ninjs_view_is_written_when_enabled(cluster: Cluster) -> None:
-    """NEWSWIRE_NINJS_TOPIC=true: each entry's IPTC ninjs view appears on newswire.entries.ninjs."""
+    """NEWSWIRE_PROCESSOR_NINJS_TOPIC=true: each entry's IPTC ninjs view appears on newswire.entries.ninjs."""
     worker = cluster.worker("ninjs")
-    worker.env["NEWSWIRE_NINJS_TOPIC"] = "true"
+    worker.env["NEWSWIRE_PROCESSOR_NINJS_TOPIC"] = "true"
     worker.start()
     worker.wait_ready()
     asyncio.run(_publish(cluster.bootstrap, [_event(3, "n1", "Ferries resume between Holyhead and Dublin.")]))

@@ -72,11 +72,11 @@ def test_topic_infos_and_table_show_missing_topics() -> None:
 
 
 def test_retention_setting_reads_the_environment() -> None:
-    """NEWSWIRE_RETENTION_MS unset means the broker default; a non-number is a settings error."""
+    """NEWSWIRE_KAFKA_RETENTION_MS unset means the broker default; a non-number is a settings error."""
     assert retention_setting({}) is None
-    assert retention_setting({"NEWSWIRE_RETENTION_MS": "604800000"}) == 604_800_000
-    with pytest.raises(SettingsError, match="NEWSWIRE_RETENTION_MS"):
-        retention_setting({"NEWSWIRE_RETENTION_MS": "a week"})
+    assert retention_setting({"NEWSWIRE_KAFKA_RETENTION_MS": "604800000"}) == 604_800_000
+    with pytest.raises(SettingsError, match="NEWSWIRE_KAFKA_RETENTION_MS"):
+        retention_setting({"NEWSWIRE_KAFKA_RETENTION_MS": "a week"})
 
 
 def test_cli_parses_create_and_describe() -> None:

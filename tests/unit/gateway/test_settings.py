@@ -14,7 +14,7 @@ def test_environment_sets_typed_values() -> None:
         "NEWSWIRE_GATEWAY_ALLOWED_ORIGINS": "https://a.example, https://b.example",
         "NEWSWIRE_GATEWAY_COALESCE_MS": "2.5", "NEWSWIRE_GATEWAY_WRITE_THREADS": "2",
         "NEWSWIRE_GATEWAY_GC_FULL_INTERVAL_S": "0", "KAFKA_BOOTSTRAP_SERVERS": "k1:9092,k2:9092",
-        "NEWSWIRE_FETCH_MAX_WAIT_MS": "20"})
+        "NEWSWIRE_KAFKA_FETCH_MAX_WAIT_MS": "20"})
     assert settings.port == 9999 and settings.compression is True and settings.coalesce_ms == 2.5
     assert settings.write_threads == 2 and settings.gc_full_interval_s == 0
     assert settings.allowed_origins == ("https://a.example", "https://b.example")

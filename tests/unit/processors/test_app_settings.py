@@ -25,8 +25,9 @@ def test_faust_data_folder_follows_the_setting(tmp_path: Path) -> None:
 def test_every_processor_variable_is_read(tmp_path: Path) -> None:
     """The processor's variables and Kafka's land in one settings object."""
     settings = ProcessorSettings.from_env({
-        "NEWSWIRE_PROCESSOR_GROUP": "g", "NEWSWIRE_NEAR_DUPLICATES": "drop", "NEWSWIRE_NINJS_TOPIC": "true",
-        "NEWSWIRE_PROCESSOR_BATCH_MAX": "50", "KAFKA_BOOTSTRAP_SERVERS": "k:1", "NEWSWIRE_PARTITIONS": "8"})
+        "NEWSWIRE_PROCESSOR_GROUP": "g", "NEWSWIRE_PROCESSOR_NEAR_DUPLICATES": "drop",
+        "NEWSWIRE_PROCESSOR_NINJS_TOPIC": "true", "NEWSWIRE_PROCESSOR_BATCH_MAX": "50",
+        "KAFKA_BOOTSTRAP_SERVERS": "k:1", "NEWSWIRE_KAFKA_PARTITIONS": "8"})
     assert (settings.app_id, settings.near_duplicates, settings.ninjs_topic, settings.batch_max) == (
         "g", "drop", True, 50)
     assert (settings.kafka.bootstrap, settings.kafka.partitions) == ("k:1", 8)
@@ -35,5 +36,5 @@ def test_every_processor_variable_is_read(tmp_path: Path) -> None:
 def test_an_unknown_near_duplicate_policy_names_the_variable() -> None:
     from newswire.settings import SettingsError
 
-    with pytest.raises(SettingsError, match="NEWSWIRE_NEAR_DUPLICATES='fold'"):
-        ProcessorSettings.from_env({"NEWSWIRE_NEAR_DUPLICATES": "fold"})
+    with pytest.raises(SettingsError, match="NEWSWIRE_PROCESSOR_NEAR_DUPLICATES='fold'"):
+        ProcessorSettings.from_env({"NEWSWIRE_PROCESSOR_NEAR_DUPLICATES": "fold"})

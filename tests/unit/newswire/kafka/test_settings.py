@@ -22,8 +22,20 @@ def test_every_producer_is_idempotent_with_acks_all() -> None:
 
 
 def test_a_fetch_wait_below_zero_is_refused() -> None:
-    """NEWSWIRE_FETCH_MAX_WAIT_MS=-1 is a settings error naming the variable."""
+    """NEWSWIRE_KAFKA_FETCH_MAX_WAIT_MS=-1 is a settings error naming the variable."""
     from newswire.settings import SettingsError
 
-    with pytest.raises(SettingsError, match="NEWSWIRE_FETCH_MAX_WAIT_MS"):
-        KafkaSettings.from_env({"NEWSWIRE_FETCH_MAX_WAIT_MS": "-1"})
+    with pytest.raises(SettingsError, match="NEWSWIRE_KAFKA_FETCH_MAX_WAIT_MS"):
+        KafkaSettings.from_env({"NEWSWIRE_KAFKA_FETCH_MAX_WAIT_MS": "-1"})
+
+
+def test_variables_follow_one_prefix_scheme_and_former_names_still_work() -> None:
+    """NEWSWIRE_KAFKA_* names the Kafka settings; a former name (NEWSWIRE_PARTITIONS) is read when the new one is
+    unset, and an error names the variable the value came from."""
+    from newswire.settings import SettingsError
+
+    assert KafkaSettings.from_env({"NEWSWIRE_KAFKA_PARTITIONS": "8"}).partitions == 8
+    assert KafkaSettings.from_env({"NEWSWIRE_PARTITIONS": "6"}).partitions == 6
+    assert KafkaSettings.from_env({"NEWSWIRE_KAFKA_PARTITIONS": "8", "NEWSWIRE_PARTITIONS": "6"}).partitions == 8
+    with pytest.raises(SettingsError, match="NEWSWIRE_FETCH_MAX_WAIT_MS='soon'"):
+        KafkaSettings.from_env({"NEWSWIRE_FETCH_MAX_WAIT_MS": "soon"})
