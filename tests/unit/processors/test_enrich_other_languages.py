@@ -58,3 +58,14 @@ def test_names_in_italian_entries_are_found() -> None:
     places = {p.name for e in entries for p in e.places}
     assert {"Joe Biden", "Benyamin Netanyahu"} <= people
     assert {"Gaza", "Qatar"} <= places
+
+
+def test_countries_are_found_under_their_names_in_other_languages() -> None:
+    """Exonyms from pycountry's translations: "Israele", "Libano" in la Repubblica's entries; "Allemagne", "Niemcy"."""
+    entries = _enriched("repubblica.it.html")
+    found = {(p.name, p.country_code) for e in entries for p in e.places}
+    assert {("Israele", "IL"), ("Libano", "LB")} <= found
+    from newswire.processors.enrich.gazetteer import PLACES
+
+    assert PLACES["Allemagne"].country_code == PLACES["Niemcy"].country_code == "DE"
+    assert "Maurice" not in PLACES or not PLACES["Maurice"].is_country
