@@ -65,8 +65,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "*.so", ".newswire", ".*_cache"))
     # as the Docker image does: the C write loop required (CI machines have gcc), so a break in it fails here
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
-                   check=True, timeout=TIMEOUT * 20, cwd=out, env={**os.environ, "NEWSWIRE_BUILD_EXTENSION": "yes"})
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(out), str(source)],
+                           check=True, timeout=TIMEOUT * 20, cwd=out, capture_output=True, text=True,
+                           env={**os.environ, "NEWSWIRE_BUILD_EXTENSION": "yes"})
+    (out / "build.log").write_text(built.stdout + built.stderr)
     (built,) = out.glob("newswire-*.whl")
     return built
 
@@ -84,6 +86,13 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def _run(bin_dir: Path, *argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(bin_dir / argv[0]), *argv[1:]], capture_output=True, text=True,
                           timeout=TIMEOUT * 4, cwd=cwd, check=False)
+
+
+def test_the_build_declares_everything_it_packages(wheel: Path) -> None:
+    """setuptools has nothing to warn about: no data folder taken for an undeclared package, no deprecated field."""
+    log = (wheel.parent / "build.log").read_text()
+    assert "BuildBackendWarning" not in log and "SetuptoolsDeprecationWarning" not in log, [
+        line for line in log.splitlines() if "Warning" in line]
 
 
 def test_the_wheel_holds_every_module_and_data_file(wheel: Path) -> None:
