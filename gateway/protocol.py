@@ -144,6 +144,10 @@ def record_from_entry(entry: Any, n: int, kafka_ts: int, private: bool, raw: byt
             name = item.get("name") if isinstance(item, dict) else None
             if isinstance(name, str) and name.strip():
                 names.add(f"{kind}:{_key(name)}")
+    if raw is not None:
+        # frames are spliced around the bytes: of the decoded entry only what frames carry is kept (a decoded
+        # 3.8 KB entry is ~10 KB of Python objects, held in history for every entry)
+        entry = {"seq": seq, "ts": ts, "epoch": epoch, "op": entry["op"], "story": story}
     return Record(n, story, seq, epoch, eid, version, ts, kafka_ts, entry, private, frozenset(names), raw=raw)
 
 
