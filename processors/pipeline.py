@@ -145,19 +145,15 @@ def dead_letter(reason: str, value: bytes, source: DeadLetterSource, key: bytes 
                       received_at=now, duplicate_of=duplicate_of)
 
 
-def same_as_earlier(remembered: neardup.SignatureSet | None, signature: bytes | None, entry_id: str,
-                    post: Post) -> tuple[str, str] | Literal["news"] | None:
-    """The earlier entry this one repeats and why they are the same, ``"news"`` when there were candidates but each
-    differs in something that carries news, None when there was none."""
-    if remembered is None or signature is None:
-        return None
-    candidates = remembered.candidates(signature, exclude=entry_id)
+def same_as_earlier(candidates: list[tuple[str, Post | None]], post: Post) -> tuple[str, str] | Literal["news"]:
+    """The candidate this post repeats and why they are the same, or ``"news"`` when each candidate differs in
+    something that carries news."""
     for kept_id, kept_post in candidates:
         if kept_post is not None:
             verdict = compare(kept_post, post)
             if verdict.same:
                 return kept_id, verdict.reason
-    return "news" if candidates else None
+    return "news"
 
 
 class Processor:
@@ -239,8 +235,12 @@ class Processor:
                 signature = neardup.signature_bytes(clean.body_text or "")
             except ValueError:  # no words to compare (a bare link): never a near duplicate
                 signature = None
-            post = post_of(clean.body_text or "", clean.body_html or "", clean.embeds)
-            near = same_as_earlier(state.near.get(raw.story), signature, clean.id, post)
+            remembered = state.near.get(raw.story)
+            if remembered is not None and signature is not None:
+                candidates = remembered.candidates(signature, exclude=clean.id)
+                if candidates:  # the post to compare is built only then: most entries have no candidate
+                    near = same_as_earlier(candidates, post_of(clean.body_text or "", clean.body_html or "",
+                                                               clean.embeds))
         near_verdict: Literal["same", "news"] | None = "news" if near == "news" else "same" if near else None
         duplicate_of = duplicate_reason = None
         if isinstance(near, tuple):
