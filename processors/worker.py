@@ -147,8 +147,7 @@ class Worker:
         headers = cloudevents_headers(f"{entry.story}/{entry.id}/{entry.version}", CE_SOURCE, CE_TYPE_ENTRY, entry.ts)
         # same partition number as the raw record: the read-back after a restart finds it there
         sent = await self.sink.send(topics.ENTRIES, key, encode(entry), partition, headers)
-        if hasattr(sent, "add_done_callback"):
-            sent.add_done_callback(_landmark_setter(self.processor.state(partition), entry))
+        sent.add_done_callback(_landmark_setter(self.processor.state(partition), entry))
         if self.ninjs:
             await self.sink.send(topics.NINJS, key, orjson.dumps(to_ninjs(entry)), None, headers)
 

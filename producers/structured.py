@@ -16,7 +16,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -28,8 +28,9 @@ _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 TIME_LABEL = re.compile(r"^\s*\d{1,2}[:.]\d{2}\s*(?:\(\s*[A-Za-z]{2,5}\s*\)|[A-Za-z]{2,5}\b)?\s*[-–—|:,]?\s*")
 #: Placeholders for embeds that only the publisher's own renderer fills: "[[ge:rep-locali:repubblica:419430007]]".
 _PLACEHOLDER = re.compile(r"\[\[[^\[\]]{1,200}\]\]")
-_META_TIMES = ("article:published_time", "article:modified_time", "og:updated_time", "datePublished",
-               "dateModified", "date", "pubdate", "publish-date", "dc.date", "dcterms.created", "dcterms.modified")
+_META_TIMES = frozenset({"article:published_time", "article:modified_time", "og:updated_time", "datepublished",
+                         "datemodified", "date", "pubdate", "publish-date", "dc.date", "dcterms.created",
+                         "dcterms.modified"})  # lower case: meta names are compared lower-cased
 
 
 @dataclass
@@ -218,7 +219,7 @@ def stated_offsets(tree: LexborHTMLParser) -> Counter[timedelta]:
     for meta in tree.css("meta[content]"):
         key = (meta.attributes.get("property") or meta.attributes.get("name") or meta.attributes.get("itemprop")
                or "").lower()
-        if key in {k.lower() for k in _META_TIMES}:
+        if key in _META_TIMES:
             when = parse_iso(meta.attributes.get("content"))
             if when is not None and when.utcoffset():
                 counter[when.utcoffset()] += 1  # type: ignore[index]
@@ -227,10 +228,6 @@ def stated_offsets(tree: LexborHTMLParser) -> Counter[timedelta]:
         if when is not None and when.utcoffset():
             counter[when.utcoffset()] += 1  # type: ignore[index]
     return counter
-
-
-def as_utc(when: datetime | None) -> datetime | None:
-    return when.astimezone(UTC) if when is not None else None
 
 
 def _first_day(value: Any) -> date | None:
