@@ -39,7 +39,10 @@ _RELATIVE = re.compile(
     r"^\s*(?P<before>il y a|hace|há|vor)?\s*(?P<n>\d+)\s*(?P<unit>s|secs?|seconds?|secondes?|segundos?|sekunden?"
     r"|m|mins?|minutes?|minuti|minuto|minutos|minuten?|h|hrs?|hours?|ore|ora|heures?|horas?|stunden?|std\.?"
     r"|d|days?|giorni|giorno|jours?|d[ií]as?|tage?n?)\.?\s*(?P<after>ago|fa|atr[aá]s)?\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "o": 3600, "d": 86400, "g": 86400, "j": 86400, "t": 86400}
+#: Seconds of a relative time's unit, by the unit's first letters, first match wins: "mi" minutes before "m",
+#: "st" (Stunden, Std.) hours before "s" seconds; "o" is ore/ora, "g" giorni, "j" jours, "t" Tage.
+_UNIT_SECONDS = (("mi", 60), ("m", 60), ("st", 3600), ("h", 3600), ("o", 3600), ("s", 1), ("d", 86400),
+                 ("g", 86400), ("j", 86400), ("t", 86400))
 #: A paragraph that is only a rule between the blocks of a wire service's page: "___", "---".
 _RULE = re.compile(r"^\s*(?:_{2,}|-{3,}|\*{3,})\s*$")
 #: A wire dateline: "STOCKHOLM — ", "SACRAMENTO, Calif. — ", "LONDON (AP) — " (some pages show the dash as ")
@@ -137,11 +140,7 @@ def _relative(text: str, reference: datetime) -> datetime | None:
     if m is None or not (m.group("before") or m.group("after")):
         return None  # "5 min" alone is a duration, not a time
     unit = m.group("unit").lower()
-    seconds = 60 if unit.startswith("mi") or unit == "m" else _UNIT_SECONDS.get(unit[0], 0)
-    if unit.startswith(("st", "heu", "hor", "hr", "ora", "ore")):
-        seconds = 3600
-    elif unit.startswith(("se", "sek", "seg")) or unit == "s":
-        seconds = 1
+    seconds = next(size for prefix, size in _UNIT_SECONDS if unit.startswith(prefix))
     return (reference - timedelta(seconds=int(m.group("n")) * seconds)).astimezone(UTC).replace(microsecond=0)
 
 
@@ -404,24 +403,32 @@ def _canon(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def _pair(update: Update, text: str) -> bool:
-    """Whether a visible entry's text is the structured update's: the start of one is in the other."""
-    probe = _canon(update.body if not update.body_is_html else LexborHTMLParser(update.body).text() or "")[:48]
-    probe = probe or _canon(update.headline or "")[:48]
-    visible = _canon(text)
+def _plain(update: Update) -> str:
+    """The update's body as text (its HTML's text when it is HTML)."""
+    return update.body if not update.body_is_html else LexborHTMLParser(update.body).text() or ""
+
+
+def _probe(update: Update) -> str:
+    """The start of the update's text (or headline), canonical, to find it among the visible entries."""
+    return _canon(_plain(update))[:48] or _canon(update.headline or "")[:48]
+
+
+def _pair(probe: str, visible: str) -> bool:
+    """Whether a visible entry's canonical text is a structured update's (its :func:`_probe`): the start of one
+    is in the other."""
     return len(probe) >= 12 and (probe in visible or visible[:48] in probe and len(visible) >= 12)
 
 
-def _offset_from_pairs(updates: list[Update], markers: list[_Marker], contents: list[str],
+def _offset_from_pairs(updates: list[Update], probes: list[str], markers: list[_Marker], contents: list[str],
                        page_day: date) -> timedelta | None:
     """The UTC offset of the times the page shows without a zone, from entries also in its structured data:
-    shown "00:30" against a stated 23:30Z says +01:00."""
+    shown "00:30" against a stated 23:30Z says +01:00. ``contents``: the entries' canonical texts."""
     votes: Counter[timedelta] = Counter()
     for marker, text in zip(markers, contents, strict=True):
         if marker.zone_known or not text:
             continue
-        for update in updates:
-            if update.published_at is not None and _pair(update, text):
+        for update, probe in zip(updates, probes, strict=True):
+            if update.published_at is not None and _pair(probe, text):
                 shown = datetime(page_day.year, page_day.month, page_day.day, marker.hour, marker.minute,
                                  tzinfo=UTC)
                 actual = update.published_at.astimezone(UTC).replace(second=0, microsecond=0)
@@ -472,7 +479,7 @@ def _entry_from_update(story: str, update: Update, visible: _Draft | None, ordin
     embeds: list[Embed] = []
     if visible is not None:
         texts, htmls = _without_labels(visible.texts, visible.htmls, update.author, update.headline)
-        stated = _canon(update.body if not update.body_is_html else LexborHTMLParser(update.body).text() or "")
+        stated = _canon(_plain(update))
         start = next((i for i, text in enumerate(texts) if stated and _canon(text)[:24] == stated[:24]), None)
         if start is not None:  # where the news starts on the page: dates and headlines above it are not the text
             shown = _canon("".join(texts[start:]))
@@ -574,17 +581,20 @@ def parse_html(text: str, story: str, *, today: date | None = None, tz: tzinfo |
     page_day = (_page_date(root) or _structured_day(blog, tree) or today or (now or datetime.now(UTC)).date())
     warnings: list[str] = []
     _drop_noise(root)
+    local = _local_offset(tz, page_day)
+    page_time = _page_time(tree, blog, local)
     # relative times ("5 min ago") count back from the page's own time, else from now
-    reference = _page_time(tree, blog, _local_offset(tz, page_day)) or now or datetime.now(UTC)
+    reference = page_time or now or datetime.now(UTC)
     markers = _markers(blog.container if blog is not None and blog.container is not None else root, reference)
     marker_ids = {mk.node.mem_id for mk in markers}
     stop = frozenset({"body", "html", "main"})
     located = [_entry_nodes(mk, marker_ids, stop) for mk in markers]
     pinned = [_is_pinned(container) for container, _ in located]
     contents = [_content(nodes, mk.node) for mk, (_c, nodes) in zip(markers, located, strict=True)]
-    local = _local_offset(tz, page_day)
+    probes = [_probe(update) for update in updates]
     if local is None and any(not mk.zone_known for mk in markers):
-        local = _offset_from_pairs(updates, markers, ["\n\n".join(c[0]) for c in contents], page_day)
+        local = _offset_from_pairs(updates, probes, markers, [_canon("\n\n".join(c[0])) for c in contents],
+                                   page_day)
         if local is None and stated:
             local = stated.most_common(1)[0][0]
         if local is None and not updates:
@@ -614,10 +624,11 @@ def parse_html(text: str, story: str, *, today: date | None = None, tz: tzinfo |
     if updates:
         used: set[int] = set()
         per_minute: Counter[datetime] = Counter()
-        for update in sorted(updates, key=lambda u: (u.published_at is None,
-                                                     u.published_at and u.published_at.astimezone(UTC))):
-            match = next((i for i, d in enumerate(drafts) if i not in used and _pair(update, "\n\n".join(d.texts))),
-                         None)
+        visible_texts = [_canon("\n\n".join(draft.texts)) for draft in drafts]
+        for update, probe in sorted(zip(updates, probes, strict=True),
+                                    key=lambda pair: (pair[0].published_at is None,
+                                                      pair[0].published_at and pair[0].published_at.astimezone(UTC))):
+            match = next((i for i, text in enumerate(visible_texts) if i not in used and _pair(probe, text)), None)
             if match is not None:
                 used.add(match)
             minute = update.published_at.astimezone(UTC).replace(second=0, microsecond=0) if update.published_at \
@@ -631,12 +642,11 @@ def parse_html(text: str, story: str, *, today: date | None = None, tz: tzinfo |
         oldest_minute = oldest.replace(second=0, microsecond=0) if oldest is not None else None
         older = [d for i, d in enumerate(drafts)
                  if i not in used and oldest_minute is not None and d.when < oldest_minute]
-        entries.extend(_entries_from_drafts(story, older, warnings))
+        entries.extend(_entries_from_drafts(story, older))
         entries.sort(key=lambda e: e.published_at or datetime.max.replace(tzinfo=UTC))
     elif drafts:
-        entries = _entries_from_drafts(story, drafts, warnings)
-    if not markers and not updates:
-        page_time = _page_time(tree, blog, local if local is not None else _local_offset(tz, page_day))
+        entries = _entries_from_drafts(story, drafts)
+    if not markers and not updates:  # with no marker, ``local`` is still the --tz offset page_time was read in
         entries = _wire_entries(root, story, page_time)
         if entries and page_time is None:
             warnings.append("a wire page with no time per entry and no page time: entries are stamped when published")
@@ -698,7 +708,7 @@ def _structured_day(blog: LiveBlog | None, tree: LexborHTMLParser) -> date | Non
     return when.date() if when is not None else stated_day(tree)
 
 
-def _entries_from_drafts(story: str, drafts: list[_Draft], warnings: list[str]) -> list[RawEntry]:
+def _entries_from_drafts(story: str, drafts: list[_Draft]) -> list[RawEntry]:
     """Entries from visible drafts, oldest first, with ids from their displayed minute."""
     if not drafts:
         return []
