@@ -14,11 +14,11 @@ import struct
 from collections.abc import Callable
 
 import orjson
-from websockets.frames import Close, CloseCode, Frame, Opcode
+from websockets.frames import CloseCode, Frame, Opcode
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-__all__ = ["SseOut", "WebSocketOut", "fit_close_reason", "parse_last_event_id", "ws_close_frame", "ws_frames"]
+__all__ = ["SseOut", "WebSocketOut", "fit_close_reason", "parse_last_event_id", "ws_frames"]
 
 
 def ws_frames(payloads: list[bytes]) -> bytes:
@@ -34,11 +34,6 @@ def ws_frames(payloads: list[bytes]) -> bytes:
             parts.append(struct.pack("!BBQ", 0x81, 127, n))
         parts.append(payload)
     return b"".join(parts)
-
-
-def ws_close_frame(code: int, reason: str) -> bytes:
-    """An unmasked websocket close frame, as ``ServerProtocol.send_close`` writes it (for tests and tools)."""
-    return Frame(Opcode.CLOSE, Close(code, fit_close_reason(reason)).serialize()).serialize(mask=False, extensions=[])
 
 
 class WebSocketOut:

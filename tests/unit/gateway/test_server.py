@@ -9,7 +9,7 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from newswire.gateway.reader import recreated_partitions
-from newswire.gateway.transports import parse_last_event_id, ws_close_frame, ws_frames
+from newswire.gateway.transports import parse_last_event_id, ws_frames
 
 
 def read_frames(data: bytes) -> list[Frame]:
@@ -37,11 +37,19 @@ def test_ws_frames_are_valid_unmasked_text_frames(size: int) -> None:
 
 @pytest.mark.parametrize(("reason", "sent"), [
     ("flood", "flood"), ("é" * 100, "é" * 61), ("x" + "é" * 100, "x" + "é" * 61), ("€" * 50, "€" * 41)])
-def test_ws_close_frame_carries_code_and_reason_within_the_control_frame_limit(reason: str, sent: str) -> None:
-    """A close frame holds the code and the reason; a reason longer than 123 bytes is cut to fit at a character
-    boundary, so it stays valid UTF-8 (61 two-byte "é" fit, with or without a one-byte character first;
-    41 three-byte "€")."""
-    (frame,) = read_frames(ws_close_frame(4029, reason))
+async def test_the_close_frame_carries_code_and_reason_within_the_control_frame_limit(reason: str, sent: str) -> None:
+    """The close frame a connection sends holds the code and the reason; a reason longer than 123 bytes is cut to
+    fit at a character boundary, so it stays valid UTF-8 (61 two-byte "é" fit, with or without a one-byte
+    character first; 41 three-byte "€")."""
+    from websockets.protocol import State
+    from websockets.server import ServerProtocol
+
+    from newswire.gateway.transports import WebSocketOut
+
+    transport = _Transport()
+    out = WebSocketOut(ServerProtocol(state=State.OPEN), transport)  # type: ignore[arg-type]
+    await out.close(4029, reason, grace=0.01)
+    (frame,) = read_frames(bytes(transport.written))
     assert (frame.opcode, frame.fin) == (Opcode.CLOSE, True)
     assert frame.data == (4029).to_bytes(2, "big") + sent.encode() and len(frame.data) <= 125
     assert frame.data[2:].decode("utf-8") == sent
