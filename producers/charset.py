@@ -103,10 +103,9 @@ def decode_document(data: bytes, *, content_type: str | None = None) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError as exc:
         tried.append(f"not UTF-8 (invalid byte at offset {exc.start})")
-    if b"\x00" not in data:  # text in an 8-bit encoding has no NUL; UTF-16 without a BOM is left to detection
-        detected = _detected(data)
-    else:
-        detected = _detected(data) if data.count(b"\x00") * 4 >= len(data) else None
+    # text in an 8-bit encoding has no NUL; UTF-16 without a BOM (a NUL in every other byte) is left to detection
+    nuls = data.count(b"\x00")
+    detected = _detected(data) if nuls == 0 or nuls * 4 >= len(data) else None
     if detected is not None:
         try:
             return Decoded(data.decode(detected), detected, "detected")
