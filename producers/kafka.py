@@ -65,7 +65,8 @@ class Publisher:
             bootstrap_servers=bootstrap,
             **PRODUCER_DEFAULTS,
             request_timeout_ms=request_timeout_ms,
-            linger_ms=producer_options.pop("linger_ms", 2),
+            # no wait to fill a batch: records sent while one request is in flight go in the next one
+            linger_ms=producer_options.pop("linger_ms", 0),
             **producer_options,
         )
 
