@@ -321,12 +321,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", metavar="HOST:PORT",
                         help="run the pipeline on this Kafka (docker-compose.yml's, say) instead of a local "
                              "Apache Kafka it starts; the run uses stories of its own")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the run's folder (newswire up's log, the local Kafka's data); by default it "
+                             "is removed after a run that completed, and kept, with its path printed, after one "
+                             "that failed")
     args = parser.parse_args(argv)
 
     client = build_client()
     workdir = Path(tempfile.mkdtemp(prefix="newswire-bench-e2e-"))
     pipeline = Pipeline(workdir, args.bootstrap)
     loader: subprocess.Popen[str] | None = None
+    completed = False
     try:
         pipeline.wait_ready()
         asyncio.run(warm_up(f"http://127.0.0.1:{pipeline.ingest_port}", f"http://127.0.0.1:{pipeline.gateway_port}"))
@@ -357,10 +362,15 @@ def main(argv: list[str] | None = None) -> int:
         loader.send_signal(signal.SIGUSR1)  # ends the client's window early and makes it print
         out, _ = loader.communicate(timeout=window + 60)
         result = json.loads(out.strip().splitlines()[-1])
+        completed = True
     finally:
         if loader is not None and loader.poll() is None:
             loader.kill()
         pipeline.stop()
+        if completed and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)  # a run's Kafka data is 20-200 MB
+        else:
+            print(f"bench/e2e.py: newswire up's log and the Kafka data of this run are in {workdir}", file=sys.stderr)
 
     accepted = posting["accepted"]
     lost = accepted - result["distinct_min"] + (args.clients - result["open_at_end"]) * accepted
