@@ -74,7 +74,9 @@ class Pipeline:
             self.bootstrap, broker = f"127.0.0.1:{broker_port}", ["--broker-port", str(broker_port),
                                                                   "--data-dir", str(workdir / "data")]
         self.log_path = workdir / "up.log"
+        self.processor_metrics_port = free_port()
         env = dict(os.environ, NEWSWIRE_INGEST_TOKEN=TOKEN, PYTHONUNBUFFERED="1",
+                   NEWSWIRE_PROCESSOR_METRICS_PORT=str(self.processor_metrics_port),
                    # listen-only clients send nothing after subscribing; keep them through a long run
                    NEWSWIRE_GATEWAY_IDLE_TIMEOUT_S="86400")
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
@@ -255,24 +257,41 @@ async def _record_times(bootstrap: str, topic: str, entry_of: Any) -> dict[str, 
     return times
 
 
-async def hop_figures(bootstrap: str, gateway_url: str) -> dict[str, Any]:
+def histogram_shares(metrics_text: str, name: str, up_to_s: float = 0.25) -> dict[str, float]:
+    """A Prometheus histogram's cumulative buckets up to ``up_to_s`` as shares of its count."""
+    buckets: list[tuple[float, float]] = []
+    for line in metrics_text.splitlines():
+        match = re.match(rf'{name}_bucket\{{le="([^"]+)"\}} (\S+)', line)
+        if match:
+            buckets.append((float(match[1]), float(match[2])))
+    total = buckets[-1][1] if buckets else 0
+    return {f"within {le * 1000:g} ms": round(count / total, 4) for le, count in buckets if total and le <= up_to_s}
+
+
+async def _metrics_text(session: aiohttp.ClientSession, url: str) -> str:
+    try:
+        async with session.get(url) as resp:
+            return await resp.text()
+    except aiohttp.ClientError:
+        return ""
+
+
+async def hop_figures(bootstrap: str, gateway_url: str, processor_metrics_url: str) -> dict[str, Any]:
     """Where the time goes, from the records' timestamps: post → record on ``newswire.entries.raw`` (the ingest
-    API), that record → the entry's record on ``newswire.entries`` (a hop through the broker and the processor);
+    API), that record → the entry's record on ``newswire.entries`` (a hop through the broker and the processor),
+    of which that record → the processor's worker taking it (its histogram: broker, consumer, batch window);
     and record → write to the last client of its batch (gateway), from the gateway's latency histogram."""
     raw = await _record_times(bootstrap, topics.RAW, lambda value: value.get("entry") or {})
     entries = await _record_times(bootstrap, topics.ENTRIES, lambda value: value)
-    buckets: list[tuple[float, float]] = []
-    async with aiohttp.ClientSession() as session, session.get(f"{gateway_url}/metrics") as resp:
-        for line in (await resp.text()).splitlines():
-            match = re.match(r'newswire_gateway_delivery_latency_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
-            if match:
-                buckets.append((float(match[1]), float(match[2])))
-    total = buckets[-1][1] if buckets else 0
-    gateway = {f"within {le * 1000:g} ms": round(count / total, 4) for le, count in buckets
-               if total and le <= 0.25}
+    async with aiohttp.ClientSession() as session:
+        gateway = histogram_shares(await _metrics_text(session, f"{gateway_url}/metrics"),
+                                   "newswire_gateway_delivery_latency_seconds")
+        waits = histogram_shares(await _metrics_text(session, processor_metrics_url),
+                                 "newswire_processor_wait_seconds")
     return {"post_to_entry_ms": _percentiles([at - ts for ts, at in entries.values()]),
             "post_to_raw_ms": _percentiles([at - ts for ts, at in raw.values()]),
             "raw_to_entry_ms": _percentiles([entries[key][1] - at for key, (_, at) in raw.items() if key in entries]),
+            "raw_to_worker_share": waits,
             "entry_to_write_share": gateway}
 
 
@@ -301,7 +320,8 @@ async def _post_and_drain(pipeline: Pipeline, gateway_url: str, args: argparse.N
         started = time.monotonic()
         posting["gateway_seq_after_drain"] = await drain(gateway_url, posting["accepted"], 10, args.drain)
         posting["drain_seconds"] = round(time.monotonic() - started, 1)
-        posting["hops"] = await hop_figures(pipeline.bootstrap, gateway_url)
+        posting["hops"] = await hop_figures(pipeline.bootstrap, gateway_url,
+                                            f"http://127.0.0.1:{pipeline.processor_metrics_port}/metrics")
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -398,6 +418,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    post→record on {topics.RAW} (ingest API): {percentile_line(hops['post_to_raw_ms'])}")
         print(f"    that record→record on {topics.ENTRIES} (broker hop, processor): "
               f"{percentile_line(hops['raw_to_entry_ms'])}")
+    if hops.get("raw_to_worker_share"):
+        print("      of which that record→the processor's worker (broker, consumer, batch window; every record), "
+              "share of records: " + ", ".join(f"{k} {v:.1%}" for k, v in hops["raw_to_worker_share"].items()))
     if hops.get("entry_to_write_share"):
         print("  record→write to a batch's last client (gateway), share of entries: "
               + ", ".join(f"{k} {v:.1%}" for k, v in hops["entry_to_write_share"].items()))

@@ -265,7 +265,8 @@ def create_app(settings: ProcessorSettings | None = None, *, ready_file: str | N
         # so the crash-safety argument above holds per batch as it did per event.
         async for events in stream.take_events(settings.batch_max, within=settings.batch_within_ms / 1000):
             await worker.handle_batch(
-                RawRecord(e.message.topic, e.message.partition, e.message.offset, e.message.key, e.message.value)
+                RawRecord(e.message.topic, e.message.partition, e.message.offset, e.message.key, e.message.value,
+                          round(e.message.timestamp * 1000))  # faust gives the Kafka timestamp in seconds
                 for e in events)
 
     return app

@@ -27,6 +27,12 @@ LATENCY_SECONDS = Histogram(
     "newswire_processor_latency_seconds", "From the raw event's ts (producer clock) to its entry being sent",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+WAIT_SECONDS = Histogram(
+    "newswire_processor_wait_seconds",
+    "From a raw record's Kafka timestamp to the worker taking it: the broker hop, the consumer and the batch window, "
+    "before any rule runs",
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
+)
 LAG = Gauge(
     "newswire_processor_consumer_lag", "Raw records not yet processed per assigned partition (highwater - position)",
     ["partition"],

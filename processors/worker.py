@@ -49,6 +49,8 @@ class RawRecord:
     offset: int
     key: bytes | None
     value: bytes | None
+    #: the record's Kafka timestamp in ms (None: not known)
+    timestamp_ms: int | None = None
 
 
 class Sink(Protocol):
@@ -104,6 +106,8 @@ class Worker:
     async def handle(self, record: RawRecord) -> None:
         """One raw record: read its partition back first if needed, then send what the rules decide."""
         partition = record.partition
+        if record.timestamp_ms is not None:
+            metrics.WAIT_SECONDS.observe(max(self.clock() - record.timestamp_ms / 1000, 0.0))
         if partition not in self.caught_up:
             if not self.holds(record.topic, partition):
                 return  # revoked while this batch was in hand: its new owner handles the record

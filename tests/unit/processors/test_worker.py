@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from newswire.processors import metrics
 from newswire.processors.pipeline import PartitionState, Processor
 from newswire.processors.worker import RawRecord, Worker
 from newswire.producers.kafka import make_raw_event
@@ -125,3 +126,19 @@ async def test_the_ninjs_view_goes_out_when_asked() -> None:
     await worker.handle(_raw("s", "n1", "Ferries resume."))
     [item] = sink.values(topics.NINJS)
     assert item["uri"] == "urn:newswire:entry:s:n1"
+
+
+async def test_the_wait_from_a_raw_records_kafka_timestamp_to_the_worker_is_measured() -> None:
+    worker, _, _ = _worker()  # its clock says 2.0 s
+
+    def observed() -> tuple[float, float]:
+        return (metrics.WAIT_SECONDS._sum.get(),  # type: ignore[attr-defined]
+                sum(bucket.get() for bucket in metrics.WAIT_SECONDS._buckets))  # type: ignore[attr-defined]
+
+    before_sum, before_count = observed()
+    record = _raw("s", "w1", "the ferries are back")
+    await worker.handle_batch([RawRecord(record.topic, 0, 0, record.key, record.value, timestamp_ms=1_950),
+                               RawRecord(record.topic, 0, 1, record.key, record.value)])  # no timestamp: not counted
+    after_sum, after_count = observed()
+    assert after_count - before_count == 1
+    assert abs((after_sum - before_sum) - 0.05) < 1e-9
