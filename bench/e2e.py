@@ -269,10 +269,13 @@ def histogram_shares(metrics_text: str, name: str, up_to_s: float = 0.25) -> dic
 
 
 async def _metrics_text(session: aiohttp.ClientSession, url: str) -> str:
+    """The metrics page at ``url``; empty, with a warning, when it cannot be read (the run's other figures stand)."""
     try:
         async with session.get(url) as resp:
+            resp.raise_for_status()
             return await resp.text()
-    except aiohttp.ClientError:
+    except aiohttp.ClientError as exc:
+        print(f"WARNING: could not read {url}: {exc!r}; its hop is left out", file=sys.stderr)
         return ""
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from prometheus_client import REGISTRY
 
-from newswire.processors import metrics
 from newswire.processors.pipeline import PartitionState, Processor
 from newswire.processors.worker import RawRecord, Worker
 from newswire.producers.kafka import make_raw_event
@@ -132,8 +132,8 @@ async def test_the_wait_from_a_raw_records_kafka_timestamp_to_the_worker_is_meas
     worker, _, _ = _worker()  # its clock says 2.0 s
 
     def observed() -> tuple[float, float]:
-        return (metrics.WAIT_SECONDS._sum.get(),  # type: ignore[attr-defined]
-                sum(bucket.get() for bucket in metrics.WAIT_SECONDS._buckets))  # type: ignore[attr-defined]
+        return (REGISTRY.get_sample_value("newswire_processor_wait_seconds_sum") or 0.0,
+                REGISTRY.get_sample_value("newswire_processor_wait_seconds_count") or 0.0)
 
     before_sum, before_count = observed()
     record = _raw("s", "w1", "the ferries are back")
