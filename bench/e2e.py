@@ -363,26 +363,37 @@ async def drain(gateway_url: str, expected: int, quiet: float, limit: float) -> 
         return last
 
 
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, float | None]:
+    """CPU seconds used so far by each part of the pipeline, and by this process (the poster and the progress
+    lines) as ``poster``."""
+    return {**{part: cpu_seconds(pids[part]) for part in PARTS if part in pids}, "poster": time.process_time()}
+
+
 async def _post_and_drain(pipeline: Pipeline, gateway_url: str, args: argparse.Namespace,
-                          samples: list[dict[str, Any]], pids: dict[str, int]) -> dict[str, Any]:
+                          samples: list[dict[str, Any]], pids: dict[str, int]
+                          ) -> tuple[dict[str, Any], dict[str, float], float]:
+    """Post, drain and read the hop figures; also the CPU seconds each part used and the wall seconds, both
+    counted up to the end of the drain (reading the topics back for the hop figures is not part of the run)."""
     counts = {"accepted": 0}
+    cpu_start = cpu_snapshot(pids)
+    posting_started = time.monotonic()
     watcher = asyncio.create_task(progress(pipeline.bootstrap, gateway_url, counts, args.progress, samples, pids))
     try:
         posting = await post_entries(f"http://127.0.0.1:{pipeline.ingest_port}", args.rate, args.duration, counts)
         started = time.monotonic()
         posting["gateway_seq_after_drain"] = await drain(gateway_url, posting["accepted"], 10, args.drain)
         posting["drain_seconds"] = round(time.monotonic() - started, 1)
-        # CPU up to here: reading the topics back for the hop figures is not part of the run
-        posting["drained_at"] = time.monotonic()
-        posting["cpu_at_drain"] = {part: cpu_seconds(pid) for part, pid in pids.items() if part in PARTS}
-        posting["poster_cpu_at_drain"] = time.process_time()
+        wall = time.monotonic() - posting_started
+        cpu_end = cpu_snapshot(pids)
+        cpu_used = {part: round(end - start, 1) for part, start in cpu_start.items()
+                    if start is not None and (end := cpu_end.get(part)) is not None}
         posting["hops"] = await hop_figures(pipeline.bootstrap, gateway_url,
                                             f"http://127.0.0.1:{pipeline.processor_metrics_port}/metrics")
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
-    return posting
+    return posting, cpu_used, wall
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -425,19 +436,10 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(1)  # the subscribes are in before the first entry
         pids = pipeline.pids()
         rss_start = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
-        cpu_start = {part: cpu_seconds(pids[part]) for part in PARTS if part in pids}
-        posting_started = time.monotonic()
-        poster_cpu_start = time.process_time()
         gateway_url = f"http://127.0.0.1:{pipeline.gateway_port}"
         samples: list[dict[str, Any]] = []
-        posting = asyncio.run(_post_and_drain(pipeline, gateway_url, args, samples, pids))
+        posting, cpu_used, wall = asyncio.run(_post_and_drain(pipeline, gateway_url, args, samples, pids))
         rss_end = {part: rss_mb(pids[part]) for part in PARTS if part in pids}
-        cpu_end = posting.pop("cpu_at_drain")
-        cpu_used = {part: round(end - start, 1) for part in PARTS
-                    if (start := cpu_start.get(part)) is not None and (end := cpu_end.get(part)) is not None}
-        wall = posting.pop("drained_at") - posting_started
-        # this process: the posts and the progress lines
-        cpu_used["poster"] = round(posting.pop("poster_cpu_at_drain") - poster_cpu_start, 1)
         time.sleep(1)  # frames in flight
         loader.send_signal(signal.SIGUSR1)  # ends the client's window early and makes it print
         out, _ = loader.communicate(timeout=window + 60)
